@@ -1,0 +1,1 @@
+"""Exporters that turn the knowledge graph into files (HTML explorer, ...)."""

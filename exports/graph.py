@@ -1,0 +1,119 @@
+"""The networkx projection of the graph and the files made from it: GraphML, GEXF, CSV, HTML."""
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import networkx as nx
+
+from exports.atomic import atomic_path
+from kg.vocab import CLASS_PARENT, PREDICATE_SNAKE, ancestors
+
+_NODES = """
+SELECT ?e ?label ?cls (COUNT(DISTINCT ?a) AS ?articles) WHERE {
+  ?a schema:mentions ?e . ?e a ?cls . OPTIONAL { ?e rdfs:label ?label }
+} GROUP BY ?e ?label ?cls"""
+_ALIASES = "SELECT DISTINCT ?e ?alias WHERE { ?e skos:altLabel ?alias }"
+_EVIDENCE = """
+SELECT ?s ?p ?o ?sentence ?conf ?rule ?a ?title ?url ?date WHERE {
+  ?x a kg:Assertion ; rdf:subject ?s ; rdf:predicate ?p ; rdf:object ?o ;
+     kg:evidence ?sentence ; kg:confidence ?conf ; kg:rule ?rule ; prov:wasDerivedFrom ?a .
+  OPTIONAL { ?a schema:headline ?title } OPTIONAL { ?a schema:url ?url }
+  OPTIONAL { ?a schema:datePublished ?date }
+}"""
+
+
+def to_networkx(kg, *, min_confidence: float = 0.0, min_support: int = 1) -> nx.MultiDiGraph:
+    """Entities as nodes (label, cls, root, aliases, articles); facts as edges keyed by predicate
+    (predicate, support = number of articles, confidence = best evidence, evidence list)."""
+    g = nx.MultiDiGraph()
+    nodes: dict[str, dict] = {}
+    for r in kg.query(_NODES):
+        cls = r["cls"].rsplit("#", 1)[-1]
+        if cls not in CLASS_PARENT:
+            continue
+        n = nodes.setdefault(r["e"], {"labels": set(), "classes": set(), "articles": 0})
+        if r["label"]:
+            n["labels"].add(r["label"])
+        n["classes"].add(cls)
+        n["articles"] = max(n["articles"], r["articles"])
+    aliases: dict[str, set[str]] = {}
+    for r in kg.query(_ALIASES):
+        aliases.setdefault(r["e"], set()).add(r["alias"])
+    for iri, n in sorted(nodes.items()):
+        cls = max(sorted(n["classes"]), key=lambda c: len(ancestors(c)))
+        labels = sorted(n["labels"], key=lambda s: (-len(s), s))
+        label = labels[0] if labels else iri.rsplit("/", 1)[-1]
+        g.add_node(iri, label=label, cls=cls, root=ancestors(cls)[-1],
+                   aliases=sorted((aliases.get(iri, set()) | set(labels[1:])) - {label}),
+                   articles=n["articles"])
+    edges: dict[tuple[str, str, str], dict] = {}
+    for r in kg.query(_EVIDENCE):
+        if r["s"] not in g or r["o"] not in g:
+            continue
+        pred = PREDICATE_SNAKE.get(r["p"].rsplit("#", 1)[-1], r["p"])
+        e = edges.setdefault((r["s"], r["o"], pred), {"evidence": [], "articles": set()})
+        e["articles"].add(r["a"])
+        e["evidence"].append({"sentence": r["sentence"], "article": r["a"], "title": r["title"],
+                              "url": r["url"], "published": r["date"], "rule": r["rule"],
+                              "confidence": r["conf"]})
+    for (s, o, pred), e in sorted(edges.items()):
+        support = len(e["articles"])
+        conf = max(ev["confidence"] for ev in e["evidence"])
+        if support < min_support or conf < min_confidence:
+            continue
+        evidence = sorted(e["evidence"], key=lambda ev: (ev["article"], ev["sentence"]))
+        g.add_edge(s, o, key=pred, predicate=pred, support=support, confidence=conf,
+                   evidence=evidence)
+    return g
+
+
+def _flat(g: nx.MultiDiGraph) -> nx.MultiDiGraph:
+    """A copy with only scalar attributes, as GraphML and GEXF require."""
+    out = nx.MultiDiGraph()
+    for n, d in g.nodes(data=True):
+        out.add_node(n, label=d["label"], type=d["cls"], root=d["root"],
+                     aliases="|".join(d["aliases"]), articles=d["articles"])
+    for s, o, k, d in g.edges(keys=True, data=True):
+        out.add_edge(s, o, key=k, predicate=d["predicate"], support=d["support"],
+                     confidence=float(d["confidence"]), label=d["predicate"])
+    return out
+
+
+def write_graphml(kg, path: Path) -> None:
+    with atomic_path(path) as tmp:
+        nx.write_graphml(_flat(kg.to_networkx()), tmp)
+
+
+def write_gexf(kg, path: Path) -> None:
+    with atomic_path(path) as tmp:
+        nx.write_gexf(_flat(kg.to_networkx()), tmp)
+
+
+def nodes_csv_path(path: Path) -> Path:
+    """Where the node table of a CSV export goes: beside the edge table, '.nodes.csv'."""
+    return path.with_name(path.stem + ".nodes.csv")
+
+
+def write_csv(kg, path: Path) -> None:
+    """Edges to PATH (subject, predicate, object, labels, support, confidence) and nodes to
+    PATH with '.nodes.csv' (iri, label, type, aliases, articles)."""
+    g = kg.to_networkx()
+    with atomic_path(path) as tmp, open(tmp, "w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f)
+        w.writerow(["subject", "subject_label", "predicate", "object", "object_label",
+                    "support", "confidence"])
+        for s, o, d in sorted(g.edges(data=True), key=lambda e: (e[0], e[2]["predicate"], e[1])):
+            w.writerow([s, g.nodes[s]["label"], d["predicate"], o, g.nodes[o]["label"],
+                        d["support"], d["confidence"]])
+    with atomic_path(nodes_csv_path(path)) as tmp, open(tmp, "w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f)
+        w.writerow(["iri", "label", "type", "aliases", "articles"])
+        for n, d in sorted(g.nodes(data=True)):
+            w.writerow([n, d["label"], d["cls"], "|".join(d["aliases"]), d["articles"]])
+
+
+def write_explorer(kg, path: Path) -> None:
+    from exports.html import write_html
+
+    write_html(kg.to_networkx(), path)

@@ -1,0 +1,1 @@
+"""Ingestion: readers, cleaning, NLP, entity mentions and resolution, relation rules."""

@@ -1,0 +1,91 @@
+"""Extraction: spaCy doc -> resolved entities and relations with evidence (extractor rules.v1)."""
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+
+from spacy.language import Language
+
+from ingest import nlp as nlp_stage
+from ingest.gazetteer import Gazetteer, load_gazetteer
+from ingest.mentions import find_mentions, resolve
+from ingest.rules import RULESET, Frame, Rules
+from kg.iri import entity_iri
+from kg.model import Article, Entity, Extraction, Mention, Relation
+from kg.vocab import SYMMETRIC, root
+
+
+@Language.component("kg_line_breaks")
+def line_breaks(doc):
+    """A line break always ends a sentence: headlines and datelines stand alone."""
+    for tok in doc[1:]:
+        prev = doc[tok.i - 1]
+        if "\n" in prev.text or "\n" in prev.whitespace_:
+            tok.is_sent_start = True
+    return doc
+
+
+class RuleExtractor:
+    """The built-in extractor: dependency rules over a spaCy pipeline plus the gazetteer."""
+
+    name = RULESET
+
+    def __init__(self, model: str | None = None, gazetteer: Gazetteer | None = None,
+                 batch_size: int = 32):
+        self.model = model
+        self.gazetteer = gazetteer or load_gazetteer()
+        self.batch_size = batch_size
+
+    @property
+    def nlp(self):
+        nlp = nlp_stage.load(self.model)
+        if "kg_line_breaks" not in nlp.pipe_names:
+            nlp.add_pipe("kg_line_breaks", before="parser")
+        return nlp
+
+    def extract(self, article: Article) -> Extraction:
+        return next(iter(self.extract_many([article])))
+
+    def extract_many(self, articles: Iterable[Article], n_process: int = 1) -> Iterator[Extraction]:
+        """Extractions in input order; spaCy parses in batches."""
+        nlp = self.nlp
+        pairs = ((a.text, a) for a in articles)
+        for doc, article in nlp.pipe(pairs, as_tuples=True, batch_size=self.batch_size,
+                                     n_process=n_process):
+            yield self.from_doc(doc, article)
+
+    def from_doc(self, doc, article: Article) -> Extraction:
+        spans = find_mentions(doc, self.gazetteer)
+        res = resolve(doc, spans, self.gazetteer)
+        classes = {k: e["cls"] for k, e in res.entities.items()}
+        places = {e["canonical"]: k for k, e in res.entities.items() if root(e["cls"]) == "Place"}
+        frame = Frame(doc, res.token_entity, classes, places)
+        rules = Rules(frame)
+        evidence: list[Relation] = []
+        for sent in doc.sents:
+            seen = set()
+            for f in rules.run(sent):
+                if f.hedged:
+                    continue
+                s, o = f.subject, f.object
+                if f.predicate in SYMMETRIC and s > o:
+                    s, o = o, s
+                if (s, f.predicate, o) in seen:
+                    continue
+                seen.add((s, f.predicate, o))
+                rel = Relation(s, f.predicate, o, sent.text.strip(), sent.start_char,
+                               sent.end_char, f.rule, f.confidence)
+                evidence.append(rel)
+        entities = []
+        for key, e in res.entities.items():
+            forms = sorted(e["forms"], key=lambda f: (-len(f), -e["forms"][f], f))
+            entry = self.gazetteer.by_key(key)
+            name = entry.name if entry else forms[0]
+            entities.append(Entity(key=key, name=name, cls=e["cls"],
+                                   aliases=tuple(f for f in forms if f != name),
+                                   iri=entity_iri(name, e["cls"]),
+                                   wikidata=entry.wikidata if entry else None,
+                                   text_name=forms[0]))
+        mentions = tuple(Mention(doc[s.start:s.end].text, doc[s.start].idx,
+                                 doc[s.end - 1].idx + len(doc[s.end - 1]), s.cls, key)
+                         for s, key in res.spans)
+        return Extraction(article, tuple(entities), mentions, tuple(evidence))

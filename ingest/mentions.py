@@ -1,0 +1,247 @@
+"""Entity mentions: gazetteer and NER spans, cleaned, typed from context, resolved per article."""
+from __future__ import annotations
+
+import re
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+
+from ingest.gazetteer import Gazetteer
+from kg.iri import entity_key, normalise_name
+from kg.vocab import CLASS_PARENT, root
+
+NER_CLASS = {"PERSON": "Person", "ORG": "Organization", "GPE": "Place", "LOC": "Place"}
+
+# head nouns that type the name they modify or stand in apposition with
+TYPE_WORDS: dict[str, str] = {
+    **dict.fromkeys(("model", "llm", "llms", "models"), "AIModel"),
+    **dict.fromkeys(("chip", "chips", "gpu", "gpus", "processor", "processors", "accelerator",
+                     "accelerators", "superchip", "superchips", "tpu", "tpus"), "Chip"),
+    **dict.fromkeys(("supercomputer", "supercomputers", "cluster", "clusters"), "Supercomputer"),
+    **dict.fromkeys(("lab", "labs", "laboratory"), "AILab"),
+    **dict.fromkeys(("startup", "start-up", "company", "companies", "firm", "chipmaker",
+                     "maker", "giant", "venture", "conglomerate", "corporation", "unicorn",
+                     "subsidiary", "developer", "provider"), "Company"),
+    **dict.fromkeys(("fund", "investor", "vc", "backer"), "Investor"),
+    **dict.fromkeys(("university", "college", "institute"), "University"),
+    **dict.fromkeys(("agency", "ministry", "regulator", "department", "commission",
+                     "government"), "GovernmentBody"),
+    **dict.fromkeys(("app", "chatbot", "assistant", "platform", "service", "browser"), "Product"),
+    **dict.fromkeys(("city",), "City"),
+    **dict.fromkeys(("country",), "Country"),
+}
+# words the statistical model often tags as names that are never entities here
+STOP_NAMES = {normalise_name(s) for s in (
+    "AI", "A.I.", "AGI", "LLM", "LLMs", "GPU", "GPUs", "CEO", "CTO", "API", "S&P", "S&P 500",
+    "Nasdaq", "Dow", "Wall Street", "Reports", "Advertisement", "Conclusion", "Intresting",
+    "Must", "Read", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday",
+    "Sunday", "Western", "West", "East", "the West", "Big Tech", "Silicon Valley's",
+    "GenAI", "Generative AI", "Open Source", "Industry", "Internet", "Web",
+)}
+DEMONYM_WORDS = {"american", "chinese", "japanese", "french", "british", "german", "european",
+                 "korean", "indian", "israeli", "canadian", "taiwanese", "western", "asian"}
+DETERMINERS = {"the", "a", "an", "this", "that", "these", "those"}
+
+
+@dataclass
+class Span:
+    """A mention under construction: token range, surface text and typing evidence."""
+
+    start: int          # token indices in the doc
+    end: int
+    text: str
+    cls: str
+    source: str         # "gazetteer", "ner" or "context"
+    key: str | None = None  # gazetteer key, when known
+    heading: bool = False
+
+    def tokens(self, doc):
+        return doc[self.start:self.end]
+
+
+@dataclass
+class Resolved:
+    """Entities of one article and the token -> entity map the relation rules use."""
+
+    entities: dict[str, dict] = field(default_factory=dict)   # key -> {name, cls, aliases, ...}
+    spans: list[tuple[Span, str]] = field(default_factory=list)  # (span, entity key)
+    token_entity: dict[int, str] = field(default_factory=dict)   # token index -> entity key
+
+
+def _is_heading(sent) -> bool:
+    """A line that reads as a headline: no final stop, mostly capitalised words."""
+    text = sent.text.strip()
+    if not text or text[-1] in ".!?\"')":
+        return False
+    words = [t for t in sent if t.is_alpha and len(t) > 3]
+    return bool(words) and sum(t.is_title or t.is_upper for t in words) >= 0.6 * len(words)
+
+
+def _trim(doc, start: int, end: int) -> tuple[int, int]:
+    """Drop leading determiners and trailing possessives/punctuation from a token range."""
+    while start < end and (doc[start].lower_ in DETERMINERS or doc[start].is_punct):
+        start += 1
+    while end > start and (doc[end - 1].tag_ == "POS" or doc[end - 1].lower_ in ("'s", "'")
+                           or (doc[end - 1].is_punct and doc[end - 1].text not in ".)")
+                           or doc[end - 1].is_space):
+        end -= 1
+    return start, end
+
+
+def _context_class(doc, start: int, end: int) -> str | None:
+    """A class from the noun the name modifies or stands in apposition with."""
+    span = doc[start:end]
+    r = span.root
+    # "Colossus supercomputer", "Grok models", "Blackwell chips": name modifies a type word
+    if r.dep_ in ("compound", "amod", "nmod") and r.head.lower_ in TYPE_WORDS:
+        return TYPE_WORDS[r.head.lower_]
+    if end < len(doc) and doc[end].lower_ in TYPE_WORDS and doc[end].dep_ != "appos" and \
+            r.head.i == end:
+        return TYPE_WORDS[doc[end].lower_]
+    # "Stargate, a joint venture", "the lab, DeepSeek": apposition either way
+    for child in r.children:
+        if child.dep_ == "appos" and child.lower_ in TYPE_WORDS:
+            return TYPE_WORDS[child.lower_]
+    if r.dep_ == "appos" and r.head.lower_ in TYPE_WORDS:
+        return TYPE_WORDS[r.head.lower_]
+    # "the startup Mistral": type word just before the name
+    if start > 0 and doc[start - 1].lower_ in TYPE_WORDS and doc[start - 1].head.i == r.i:
+        return TYPE_WORDS[doc[start - 1].lower_]
+    return None
+
+
+_MODEL_ID = re.compile(r"^(?=.*\d)(?=.*[A-Za-z])[A-Za-z0-9][A-Za-z0-9.\-]*$")
+
+
+def _candidate_names(doc, taken: set[int]) -> list[Span]:
+    """Names the NER missed that a type word types: 'its Kimi models', 'the X200 chip'."""
+    out = []
+    for tok in doc:
+        if tok.lower_ not in TYPE_WORDS or tok.i in taken:
+            continue
+        cls = TYPE_WORDS[tok.lower_]
+        if root(cls) not in ("AIModel", "Hardware"):
+            continue
+        # proper-noun or model-id modifiers directly left of the type word
+        i = tok.i - 1
+        while i >= 0 and i not in taken and doc[i].head.i == tok.i and (
+                doc[i].pos_ == "PROPN" or _MODEL_ID.match(doc[i].text)) and not doc[i].is_sent_start \
+                and normalise_name(doc[i].text) not in STOP_NAMES:
+            i -= 1
+        if i + 1 < tok.i:
+            out.append(Span(i + 1, tok.i, doc[i + 1:tok.i].text, cls, "context"))
+        # apposition right of the type word: "a chip, the H800"
+        for child in tok.children:
+            if child.dep_ == "appos" and child.i not in taken and (
+                    child.pos_ == "PROPN" or _MODEL_ID.match(child.text)) and \
+                    normalise_name(child.text) not in STOP_NAMES:
+                s, e = _trim(doc, child.left_edge.i, child.i + 1)
+                if s < e:
+                    out.append(Span(s, e, doc[s:e].text, cls, "context"))
+    return out
+
+
+def find_mentions(doc, gaz: Gazetteer) -> list[Span]:
+    """Typed name spans from the gazetteer ruler, the NER and context, cleaned and filtered."""
+    spans: list[Span] = []
+    for ent in doc.ents:
+        start, end = _trim(doc, ent.start, ent.end)
+        if start >= end:
+            continue
+        text = doc[start:end].text
+        heading = _is_heading(ent.sent)
+        if ent.label_ in CLASS_PARENT:                      # from the gazetteer ruler
+            entry = gaz.by_key(ent.ent_id_)
+            if entry and entry.ambiguous and not _confirmed_ambiguous(doc, start, end):
+                continue
+            spans.append(Span(start, end, text, ent.label_, "gazetteer", ent.ent_id_, heading))
+            continue
+        cls = NER_CLASS.get(ent.label_)
+        if ent.label_ in ("PRODUCT", "WORK_OF_ART", "FAC", "NORP", "EVENT", "LAW"):
+            cls = None
+        entry = gaz.lookup(text)
+        if entry is not None:
+            spans.append(Span(start, end, text, entry.cls, "gazetteer", entry.key, heading))
+            continue
+        ctx = _context_class(doc, start, end)
+        if ctx:
+            cls = ctx if cls is None or root(ctx) != "Place" else cls
+        if cls is None or not _plausible_name(doc[start:end]):
+            continue
+        if heading:
+            continue  # headline fragments are where the statistical NER errs most
+        spans.append(Span(start, end, text, cls, "context" if ctx else "ner", None, heading))
+    taken = {i for s in spans for i in range(s.start, s.end)}
+    spans += _candidate_names(doc, taken)
+    return sorted(spans, key=lambda s: s.start)
+
+
+def _confirmed_ambiguous(doc, start: int, end: int) -> bool:
+    """An ambiguous gazetteer name (Meta, Apple, Grok) counts only where it reads as a name."""
+    toks = doc[start:end]
+    if any(t.pos_ == "PROPN" for t in toks):
+        return True
+    return not toks[0].is_sent_start and toks[0].text[:1].isupper()
+
+
+def _plausible_name(span) -> bool:
+    text = span.text
+    if normalise_name(text) in STOP_NAMES or len(text) < 2 or "\n" in text or \
+            text.casefold() in DEMONYM_WORDS:
+        return False
+    if not any(c.isupper() for c in text) or text.isdigit():
+        return False
+    if all(t.is_stop or t.is_punct for t in span):
+        return False
+    return not any(t.like_url or t.like_email for t in span)
+
+
+def resolve(doc, spans: list[Span], gaz: Gazetteer) -> Resolved:
+    """Group mentions into entities: gazetteer keys, surname -> full name, one class per name."""
+    out = Resolved()
+    persons = [s for s in spans if s.cls == "Person" and len(s.text.split()) > 1]
+    # a one-word mention that is the surname or given name of a full name seen in the article
+    short_to_full: dict[str, Span] = {}
+    for p in persons:
+        parts = p.text.split()
+        for part in (parts[0], parts[-1]):
+            short_to_full.setdefault(part, p)
+    votes: dict[str, Counter] = defaultdict(Counter)
+    for s in spans:
+        if s.source != "gazetteer":
+            votes[normalise_name(s.text)][s.cls] += 2 if s.source == "context" else 1
+    for s in spans:
+        if s.source == "gazetteer":
+            key, cls = s.key, s.cls
+            canonical = gaz.by_key(key).name if gaz.by_key(key) else s.text
+        elif " " not in s.text and s.text in short_to_full and s.source == "ner":
+            full = short_to_full[s.text]
+            cls = "Person"
+            if full.source == "gazetteer":
+                key, canonical = full.key, gaz.by_key(full.key).name
+            else:
+                key, canonical = entity_key(full.text, "Person"), full.text
+        else:
+            cls = _best_class(votes[normalise_name(s.text)])
+            canonical = s.text
+            key = entity_key(s.text, cls)
+        ent = out.entities.setdefault(key, {"key": key, "canonical": canonical, "cls": cls,
+                                            "forms": Counter(), "source": s.source})
+        ent["forms"][s.text] += 1
+        out.spans.append((s, key))
+        for i in range(s.start, s.end):
+            out.token_entity[i] = key
+    return out
+
+
+def _best_class(votes: Counter) -> str:
+    """The most voted class; among ties, the most specific one."""
+    best = max(votes.values())
+    tied = [c for c, v in votes.items() if v == best]
+    return max(tied, key=lambda c: (len(_chain(c)), c))
+
+
+def _chain(cls: str) -> list[str]:
+    out = [cls]
+    while CLASS_PARENT.get(out[-1]):
+        out.append(CLASS_PARENT[out[-1]])
+    return out

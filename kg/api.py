@@ -1,0 +1,324 @@
+"""The Python API: one facade, KnowledgeGraph, over reading, extraction, store, query, export."""
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pyoxigraph as ox
+
+from kg import plugins
+from kg.errors import ExportError, KGError, ReadError
+from kg.iri import article_iri, text_id
+from kg.model import Article, Extraction
+from kg.rdfmap import article_quads, content_hash
+from kg.store import DEFAULT_PATH, Store
+from kg.vocab import CLASS_PARENT, PREDICATE_SNAKE, PREFIXES, ancestors
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class IngestReport:
+    """What one ingest run did."""
+
+    read: int = 0
+    new: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    failed: list[tuple[str, str]] = field(default_factory=list)  # (source, reason)
+    entities: int = 0
+    relations: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed
+
+
+def _py(term) -> Any:
+    """A Python value for an RDF term: IRIs and strings as str, numbers as numbers."""
+    if term is None:
+        return None
+    if isinstance(term, ox.NamedNode):
+        return term.value
+    if isinstance(term, ox.BlankNode):
+        return "_:" + term.value
+    if isinstance(term, ox.Literal):
+        dt = term.datatype.value.rsplit("#", 1)[-1]
+        try:
+            if dt in ("integer", "int", "long", "nonNegativeInteger"):
+                return int(term.value)
+            if dt in ("decimal",):
+                return float(Decimal(term.value))
+            if dt in ("double", "float"):
+                return float(term.value)
+            if dt == "boolean":
+                return term.value == "true"
+        except ValueError:
+            pass
+        return term.value
+    return str(term)
+
+
+class KnowledgeGraph:
+    """A knowledge graph backed by an embedded store.
+
+    >>> kg = KnowledgeGraph.memory()
+    >>> kg.query("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")
+    [{'n': 0}]
+    """
+
+    def __init__(self, store: Store, *, model: str | None = None, extractor: str = "rules.v1"):
+        self.store = store
+        self.model = model
+        self.extractor_name = extractor
+        self._extractor = None
+
+    # -- opening -----------------------------------------------------------------------
+    @classmethod
+    def open(cls, path: str | Path = DEFAULT_PATH, *, model: str | None = None,
+             read_only: bool = False) -> KnowledgeGraph:
+        """Open (or create) the store at `path`."""
+        return cls(Store(path, read_only=read_only), model=model)
+
+    @classmethod
+    def memory(cls, *, model: str | None = None) -> KnowledgeGraph:
+        """A knowledge graph in memory, for tests and notebooks."""
+        return cls(Store(None), model=model)
+
+    def close(self) -> None:
+        self.store.close()
+
+    def __enter__(self) -> KnowledgeGraph:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    # -- extraction and ingestion ------------------------------------------------------
+    @property
+    def extractor(self):
+        if self._extractor is None:
+            factory = plugins.load("kg.extractors", self.extractor_name)
+            self._extractor = factory(model=self.model)
+        return self._extractor
+
+    def extract(self, sources: Iterable[str | Path | Article], *,
+                options=None) -> Iterator[Extraction | ReadError]:
+        """Extractions for each source, in order; a source that fails yields its ReadError."""
+        from ingest.readers import ReadOptions, read
+
+        options = options or ReadOptions()
+        items = list(sources) if not isinstance(sources, (str, Path)) else [sources]
+        paths = [s for s in items if not isinstance(s, Article)]
+        articles = [s for s in items if isinstance(s, Article)]
+        stream: list[Article | ReadError] = list(read(paths, options)) + articles
+        good = [a for a in stream if isinstance(a, Article)]
+        extracted = iter(self.extractor.extract_many(good))
+        for item in stream:
+            if isinstance(item, ReadError):
+                yield item
+                continue
+            try:
+                yield next(extracted)
+            except KGError:
+                raise
+            except Exception as exc:  # a spaCy or rule failure on one article
+                log.debug("extraction failed", exc_info=True)
+                yield ReadError(item.source or item.id, f"extraction failed: {exc}")
+                extracted = iter(self.extractor.extract_many(good[good.index(item) + 1:]))
+
+    def ingest(self, sources: Iterable[str | Path | Article] | str | Path, *, options=None,
+               force: bool = False, dry_run: bool = False) -> IngestReport:
+        """Read, extract and store each source; each article is written in one transaction.
+
+        An article whose text is already stored unchanged is skipped unless `force`.
+        """
+        report = IngestReport()
+        for item in self.extract(sources, options=options):
+            if isinstance(item, ReadError):
+                report.failed.append((item.source, item.reason))
+                continue
+            report.read += 1
+            graph = article_iri(item.article.id)
+            old = self.store.graph_hash(graph)
+            if old == content_hash(item.article.text) and not force:
+                report.unchanged += 1
+                continue
+            if not dry_run:
+                self.store.replace_graph(graph, article_quads(item))
+            report.new += old is None
+            report.updated += old is not None
+            report.entities += len(item.entities)
+            report.relations += len(item.relations)
+        self.store.flush()
+        return report
+
+    def ingest_text(self, text: str, *, title: str | None = None, url: str | None = None,
+                    published: str | None = None, source: str | None = None) -> IngestReport:
+        """Ingest one article given as a string."""
+        from ingest.clean import clean_text
+
+        clean = clean_text(text)
+        if not clean:
+            return IngestReport(failed=[(source or "<text>", "empty text")])
+        article = Article(id=text_id(clean), text=clean, title=title, url=url,
+                          published=published, source=source or "<text>")
+        return self.ingest([article])
+
+    # -- querying ----------------------------------------------------------------------
+    def query(self, sparql: str, *, dataframe: bool = False, bindings: dict | None = None):
+        """Run SPARQL over the merged graph.
+
+        SELECT gives a list of dicts (or a pandas DataFrame with dataframe=True), ASK a bool,
+        CONSTRUCT/DESCRIBE a list of (s, p, o) tuples. `bindings` maps variable names to
+        values that are substituted as RDF terms, never pasted into the query text.
+        """
+        subs = {ox.Variable(k): _term(v) for k, v in (bindings or {}).items()} or None
+        result = self.store.query(sparql, substitutions=subs)
+        if isinstance(result, bool):
+            return result
+        if isinstance(result, ox.QuerySolutions):
+            names = [v.value for v in result.variables]
+            rows = [{n: _py(sol[n]) for n in names} for sol in result]
+            if dataframe:
+                try:
+                    import pandas as pd
+                except ImportError as exc:
+                    raise KGError("dataframe=True needs pandas: pip install pandas") from exc
+                return pd.DataFrame(rows, columns=names)
+            return rows
+        return [(_py(t.subject), _py(t.predicate), _py(t.object)) for t in result]
+
+    def raw_query(self, sparql: str):
+        """The pyoxigraph result object (for serialising results as JSON, CSV, XML, TSV)."""
+        return self.store.query(sparql)
+
+    def stats(self) -> dict[str, Any]:
+        """Counts of articles, entities by class, facts by predicate, assertions and quads."""
+        out: dict[str, Any] = {"quads": len(self.store), "articles": 0}
+        out["articles"] = self.query("SELECT (COUNT(DISTINCT ?a) AS ?n) WHERE { ?a a kg:Article }")[0]["n"]
+        by_class = self.query("""SELECT ?c (COUNT(DISTINCT ?e) AS ?n) WHERE {
+            ?a schema:mentions ?e . ?e a ?c } GROUP BY ?c ORDER BY DESC(?n)""")
+        out["entities"] = self.query(
+            "SELECT (COUNT(DISTINCT ?e) AS ?n) WHERE { ?a schema:mentions ?e }")[0]["n"]
+        out["entities_by_class"] = {r["c"].rsplit("#", 1)[-1]: r["n"] for r in by_class}
+        facts = self.query("""SELECT ?p (COUNT(*) AS ?n) WHERE {
+            { SELECT DISTINCT ?s ?p ?o WHERE { ?x rdf:subject ?s ; rdf:predicate ?p ; rdf:object ?o } }
+            } GROUP BY ?p ORDER BY DESC(?n)""")
+        out["facts_by_predicate"] = {PREDICATE_SNAKE.get(r["p"].rsplit("#", 1)[-1], r["p"]): r["n"]
+                                     for r in facts}
+        out["facts"] = sum(out["facts_by_predicate"].values())
+        out["assertions"] = self.query(
+            "SELECT (COUNT(DISTINCT ?x) AS ?n) WHERE { ?x a kg:Assertion }")[0]["n"]
+        return out
+
+    def entity(self, name: str) -> dict[str, Any] | None:
+        """An entity by label, alias or IRI: its types, aliases, and facts with evidence."""
+        iri = self._find_entity(name)
+        if iri is None:
+            return None
+        node = ox.NamedNode(iri)
+        labels = self.query("SELECT DISTINCT ?l WHERE { ?e rdfs:label ?l }", bindings={"e": node})
+        aliases = self.query("SELECT DISTINCT ?l WHERE { ?e skos:altLabel ?l }", bindings={"e": node})
+        classes = self.query("SELECT DISTINCT ?c WHERE { ?e a ?c }", bindings={"e": node})
+        articles = self.query("SELECT (COUNT(DISTINCT ?a) AS ?n) WHERE { ?a schema:mentions ?e }",
+                              bindings={"e": node})[0]["n"]
+        local = [c["c"].rsplit("#", 1)[-1] for c in classes]
+        most = max(local, key=lambda c: len(ancestors(c)) if c in _CLASSES else 0) if local else None
+        label = sorted((r["l"] for r in labels), key=lambda s: (-len(s), s))
+        facts = []
+        for direction, pattern in (("out", "?x rdf:subject ?e ; rdf:object ?other"),
+                                   ("in", "?x rdf:object ?e ; rdf:subject ?other")):
+            rows = self.query(f"""SELECT ?p ?other ?otherLabel ?sentence ?conf ?rule ?a ?title ?url ?date
+                WHERE {{ {pattern} ; rdf:predicate ?p ; kg:evidence ?sentence ;
+                         kg:confidence ?conf ; kg:rule ?rule ; prov:wasDerivedFrom ?a .
+                  OPTIONAL {{ ?other rdfs:label ?otherLabel }}
+                  OPTIONAL {{ ?a schema:headline ?title }} OPTIONAL {{ ?a schema:url ?url }}
+                  OPTIONAL {{ ?a schema:datePublished ?date }} }}
+                ORDER BY ?p ?other ?a""", bindings={"e": node})
+            grouped: dict[tuple[str, str], dict] = {}
+            for r in rows:
+                pred = PREDICATE_SNAKE.get(r["p"].rsplit("#", 1)[-1], r["p"])
+                fact = grouped.setdefault((pred, r["other"]), {
+                    "predicate": pred, "direction": direction, "other": r["other"],
+                    "other_label": r["otherLabel"], "evidence": [], "articles": set()})
+                if r["otherLabel"] and (fact["other_label"] is None or len(r["otherLabel"]) > len(fact["other_label"])):
+                    fact["other_label"] = r["otherLabel"]
+                ev = {"sentence": r["sentence"], "confidence": r["conf"], "rule": r["rule"],
+                      "article": r["a"], "title": r["title"], "url": r["url"], "published": r["date"]}
+                if ev not in fact["evidence"]:
+                    fact["evidence"].append(ev)
+                fact["articles"].add(r["a"])
+            for fact in grouped.values():
+                fact["support"] = len(fact.pop("articles"))
+                fact["confidence"] = max(e["confidence"] for e in fact["evidence"])
+                facts.append(fact)
+        return {"iri": iri, "label": label[0] if label else iri, "class": most,
+                "types": local, "aliases": sorted({r["l"] for r in aliases} - set(label[:1])),
+                "articles": articles, "facts": facts}
+
+    def _find_entity(self, name: str) -> str | None:
+        if name.startswith(("http://", "https://")):
+            rows = self.query("ASK { ?a schema:mentions ?e }", bindings={"e": ox.NamedNode(name)})
+            return name if rows else None
+        rows = self.query("""SELECT ?e (COUNT(DISTINCT ?a) AS ?n) WHERE {
+                ?a schema:mentions ?e . { ?e rdfs:label ?l } UNION { ?e skos:altLabel ?l }
+                FILTER (LCASE(STR(?l)) = LCASE(?q)) } GROUP BY ?e ORDER BY DESC(?n) ?e LIMIT 1""",
+                          bindings={"q": ox.Literal(name.strip())})
+        return rows[0]["e"] if rows else None
+
+    # -- projections and export --------------------------------------------------------
+    def to_networkx(self, *, min_confidence: float = 0.0, min_support: int = 1):
+        """A networkx MultiDiGraph: entities as nodes, facts as edges keyed by predicate."""
+        from exports.graph import to_networkx
+
+        return to_networkx(self, min_confidence=min_confidence, min_support=min_support)
+
+    def to_rdflib(self):
+        """The whole store as an rdflib Dataset (one graph per article)."""
+        import rdflib
+
+        ds = rdflib.Dataset()
+        data = ox.serialize(self.store.quads(), format=ox.RdfFormat.N_QUADS)
+        ds.parse(data=data.decode("utf-8"), format="nquads")
+        for prefix, ns in PREFIXES.items():
+            ds.bind(prefix, ns)
+        return ds
+
+    def export(self, path: str | Path, format: str | None = None) -> Path:
+        """Write the graph to `path` in a registered export format (default: from the suffix)."""
+        path = Path(path)
+        fmt = format or path.suffix.lstrip(".").lower()
+        writer = plugins.load("kg.exporters", fmt)
+        if not path.parent.exists():
+            raise ExportError(f"{path}: folder {path.parent} does not exist")
+        try:
+            writer(self, path)
+        except OSError as exc:
+            raise ExportError(f"{path}: {exc.strerror or exc}") from None
+        return path
+
+    def validate(self) -> list[str]:
+        """SHACL-validate each article graph; returns one line per violation (empty: valid)."""
+        from kg.ontology import validate_graphs
+
+        return validate_graphs(self)
+
+
+_CLASSES = set(CLASS_PARENT)
+
+
+def _term(v) -> ox.NamedNode | ox.Literal:
+    if isinstance(v, (ox.NamedNode, ox.Literal, ox.BlankNode)):
+        return v
+    if isinstance(v, bool):
+        return ox.Literal("true" if v else "false", datatype=ox.NamedNode(PREFIXES["xsd"] + "boolean"))
+    if isinstance(v, int):
+        return ox.Literal(str(v), datatype=ox.NamedNode(PREFIXES["xsd"] + "integer"))
+    if isinstance(v, float):
+        return ox.Literal(repr(v), datatype=ox.NamedNode(PREFIXES["xsd"] + "double"))
+    return ox.Literal(str(v))

