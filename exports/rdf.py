@@ -11,8 +11,7 @@ from kg.vocab import PREFIXES
 
 def merged_triples(kg) -> list[ox.Triple]:
     """The union of all article graphs as distinct triples, in a stable order."""
-    triples = {ox.Triple(q.subject, q.predicate, q.object) for q in kg.store.quads()}
-    return sorted(triples, key=str)
+    return sorted(kg.store.merged_triples(), key=str)
 
 
 def _quads(kg) -> list[ox.Quad]:

@@ -179,8 +179,8 @@ class KnowledgeGraph:
         """
         subs = {ox.Variable(k): _term(v) for k, v in (bindings or {}).items()} or None
         result = self.store.query(sparql, substitutions=subs)
-        if isinstance(result, bool):
-            return result
+        if isinstance(result, ox.QueryBoolean):
+            return bool(result)
         if isinstance(result, ox.QuerySolutions):
             names = [v.value for v in result.variables]
             rows = [{n: _py(sol[n]) for n in names} for sol in result]
@@ -222,18 +222,18 @@ class KnowledgeGraph:
         if iri is None:
             return None
         node = ox.NamedNode(iri)
-        labels = self.query("SELECT DISTINCT ?l WHERE { ?e rdfs:label ?l }", bindings={"e": node})
-        aliases = self.query("SELECT DISTINCT ?l WHERE { ?e skos:altLabel ?l }", bindings={"e": node})
-        classes = self.query("SELECT DISTINCT ?c WHERE { ?e a ?c }", bindings={"e": node})
-        articles = self.query("SELECT (COUNT(DISTINCT ?a) AS ?n) WHERE { ?a schema:mentions ?e }",
-                              bindings={"e": node})[0]["n"]
+        labels = self.query("SELECT ?e ?l WHERE { ?e rdfs:label ?l }", bindings={"e": node})
+        aliases = self.query("SELECT ?e ?l WHERE { ?e skos:altLabel ?l }", bindings={"e": node})
+        classes = self.query("SELECT ?e ?c WHERE { ?e a ?c }", bindings={"e": node})
+        articles = self.query("SELECT ?e (COUNT(DISTINCT ?a) AS ?n) WHERE { ?a schema:mentions ?e }"
+                              " GROUP BY ?e", bindings={"e": node})[0]["n"]
         local = [c["c"].rsplit("#", 1)[-1] for c in classes]
         most = max(local, key=lambda c: len(ancestors(c)) if c in _CLASSES else 0) if local else None
         label = sorted((r["l"] for r in labels), key=lambda s: (-len(s), s))
         facts = []
         for direction, pattern in (("out", "?x rdf:subject ?e ; rdf:object ?other"),
                                    ("in", "?x rdf:object ?e ; rdf:subject ?other")):
-            rows = self.query(f"""SELECT ?p ?other ?otherLabel ?sentence ?conf ?rule ?a ?title ?url ?date
+            rows = self.query(f"""SELECT ?e ?p ?other ?otherLabel ?sentence ?conf ?rule ?a ?title ?url ?date
                 WHERE {{ {pattern} ; rdf:predicate ?p ; kg:evidence ?sentence ;
                          kg:confidence ?conf ; kg:rule ?rule ; prov:wasDerivedFrom ?a .
                   OPTIONAL {{ ?other rdfs:label ?otherLabel }}
@@ -263,11 +263,11 @@ class KnowledgeGraph:
 
     def _find_entity(self, name: str) -> str | None:
         if name.startswith(("http://", "https://")):
-            rows = self.query("ASK { ?a schema:mentions ?e }", bindings={"e": ox.NamedNode(name)})
-            return name if rows else None
-        rows = self.query("""SELECT ?e (COUNT(DISTINCT ?a) AS ?n) WHERE {
+            found = self.query("ASK { ?a schema:mentions ?e }", bindings={"e": ox.NamedNode(name)})
+            return name if found else None
+        rows = self.query("""SELECT ?q ?e (COUNT(DISTINCT ?a) AS ?n) WHERE {
                 ?a schema:mentions ?e . { ?e rdfs:label ?l } UNION { ?e skos:altLabel ?l }
-                FILTER (LCASE(STR(?l)) = LCASE(?q)) } GROUP BY ?e ORDER BY DESC(?n) ?e LIMIT 1""",
+                FILTER (LCASE(STR(?l)) = LCASE(?q)) } GROUP BY ?q ?e ORDER BY DESC(?n) ?e LIMIT 1""",
                           bindings={"q": ox.Literal(name.strip())})
         return rows[0]["e"] if rows else None
 
@@ -279,10 +279,11 @@ class KnowledgeGraph:
         return to_networkx(self, min_confidence=min_confidence, min_support=min_support)
 
     def to_rdflib(self):
-        """The whole store as an rdflib Dataset (one graph per article)."""
+        """The article graphs as an rdflib Dataset (one graph per article; the default graph
+        reads as their union)."""
         import rdflib
 
-        ds = rdflib.Dataset()
+        ds = rdflib.Dataset(default_union=True)
         data = ox.serialize(self.store.quads(), format=ox.RdfFormat.N_QUADS)
         ds.parse(data=data.decode("utf-8"), format="nquads")
         for prefix, ns in PREFIXES.items():

@@ -22,6 +22,7 @@ class Store:
 
     def __init__(self, path: str | Path | None = None, *, read_only: bool = False):
         self.path = Path(path) if path is not None else None
+        self.read_only = read_only
         try:
             if self.path is None:
                 self._ox = ox.Store()
@@ -42,17 +43,30 @@ class Store:
 
     # -- writing -----------------------------------------------------------------------
     def replace_graph(self, graph: str, quads: Iterable[ox.Quad]) -> None:
-        """Replace one named graph's content in a single transaction."""
+        """Replace one article graph, and keep the merged default graph in step, in one transaction.
+
+        The default graph holds the union of all article graphs as a set (Oxigraph's
+        union-of-graphs view is a multiset, which would repeat rows and inflate counts).
+        """
         g = ox.NamedNode(graph)
         body = "\n".join(f"{q.subject} {q.predicate} {q.object} ." for q in quads)
-        update = f"DROP SILENT GRAPH {g} ;\nINSERT DATA {{ GRAPH {g} {{\n{body}\n}} }}"
+        update = f"""{_retract(g)} ;
+DROP SILENT GRAPH {g} ;
+INSERT DATA {{ GRAPH {g} {{
+{body}
+}} }} ;
+INSERT DATA {{
+{body}
+}}"""
         try:
             self._ox.update(update)
         except OSError as exc:
             raise StoreError(f"{self.path or 'memory'}: write failed ({_first_line(exc)})") from None
 
     def remove_graph(self, graph: str) -> None:
-        self._ox.update(f"DROP SILENT GRAPH {ox.NamedNode(graph)}")
+        """Remove an article graph and what only it contributed to the merged graph."""
+        g = ox.NamedNode(graph)
+        self._ox.update(f"{_retract(g)} ;\nDROP SILENT GRAPH {g}")
 
     def graph_hash(self, graph: str) -> str | None:
         """The kg:contentHash recorded for an article graph, if the graph exists."""
@@ -62,15 +76,16 @@ class Store:
         return None
 
     def flush(self) -> None:
-        if self.path is not None:
+        if self.path is not None and not self.read_only:
             self._ox.flush()
 
     # -- reading -----------------------------------------------------------------------
     def query(self, sparql: str, *, substitutions: dict | None = None):
-        """Run a SPARQL query over the union of article graphs, with the project's prefixes."""
+        """Run a SPARQL query; the default graph is the merged graph (the set union of the
+        article graphs), GRAPH reaches each article's own graph; the project's prefixes are
+        predeclared."""
         try:
-            return self._ox.query(sparql, prefixes=PREFIXES, use_default_graph_as_union=True,
-                                  substitutions=substitutions)
+            return self._ox.query(sparql, prefixes=PREFIXES, substitutions=substitutions)
         except SyntaxError as exc:
             if _UPDATE.match(sparql):
                 raise QueryError("updates (INSERT, DELETE, DROP, LOAD, ...) are not allowed; "
@@ -80,18 +95,30 @@ class Store:
             raise QueryError(f"query failed: {_first_line(exc)}") from None
 
     def quads(self) -> Iterator[ox.Quad]:
-        return iter(self._ox)
+        """The quads of the article graphs (the merged default graph is left out)."""
+        return (q for q in self._ox if not isinstance(q.graph_name, ox.DefaultGraph))
+
+    def merged_triples(self) -> Iterator[ox.Triple]:
+        """The triples of the merged graph."""
+        return (q.triple for q in self._ox.quads_for_pattern(None, None, None, ox.DefaultGraph()))
 
     def named_graphs(self) -> list[str]:
         return sorted(g.value for g in self._ox.named_graphs())
 
     def __len__(self) -> int:
-        return len(self._ox)
+        """Number of quads in the article graphs."""
+        return sum(1 for _ in self.quads())
 
     def close(self) -> None:
         self.flush()
         with contextlib.suppress(Exception):
             del self._ox
+
+
+def _retract(g: ox.NamedNode) -> str:
+    """Update: delete from the merged graph the triples that only graph g holds."""
+    return (f"DELETE {{ ?s ?p ?o }} WHERE {{ GRAPH {g} {{ ?s ?p ?o }} "
+            f"FILTER NOT EXISTS {{ GRAPH ?h {{ ?s ?p ?o }} FILTER (?h != {g}) }} }}")
 
 
 def _first_line(exc: BaseException) -> str:
