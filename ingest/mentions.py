@@ -109,6 +109,22 @@ def _context_class(doc, start: int, end: int) -> str | None:
     return None
 
 
+ORG_TAKING_VERBS = {"acquire", "buy", "purchase", "invest", "fund", "back", "found", "launch",
+                    "establish", "join", "partner", "merge"}
+
+
+def _selectional_class(r, ner_cls: str | None) -> str | None:
+    """An organisation where the verb demands one: 'acquire Activision Blizzard' (NER: PERSON)."""
+    if ner_cls != "Person":
+        return None
+    v = r.head
+    if r.dep_ in ("dobj", "nsubjpass") and v.lemma_.lower() in ORG_TAKING_VERBS - {"join"}:
+        return "Organization"
+    if r.dep_ == "pobj" and v.lower_ in ("in", "into") and v.head.lemma_.lower() in ("invest", "stake"):
+        return "Organization"
+    return None
+
+
 _MODEL_ID = re.compile(r"^(?=.*\d)(?=.*[A-Za-z])[A-Za-z0-9][A-Za-z0-9.\-]*$")
 
 
@@ -162,7 +178,7 @@ def find_mentions(doc, gaz: Gazetteer) -> list[Span]:
         if entry is not None:
             spans.append(Span(start, end, text, entry.cls, "gazetteer", entry.key, heading))
             continue
-        ctx = _context_class(doc, start, end)
+        ctx = _context_class(doc, start, end) or _selectional_class(doc[start:end].root, cls)
         if ctx:
             cls = ctx if cls is None or root(ctx) != "Place" else cls
         if cls is None or not _plausible_name(doc[start:end]):

@@ -67,7 +67,7 @@ PRIORS = {  # rule -> prior confidence (to be calibrated on the annotated sample
     "svo": 0.85, "svo-passive": 0.85, "svo-inherited": 0.7, "partner-noun": 0.85,
     "jv-create": 0.8, "round-lead": 0.85, "poss": 0.75, "poss-role": 0.85, "appos-role": 0.85,
     "compound-role": 0.85, "copula-role": 0.85, "demonym": 0.75, "based": 0.85,
-    "acl-passive": 0.7, "with-hardware": 0.7,
+    "acl-passive": 0.7, "org-role": 0.8,
 }
 
 
@@ -239,7 +239,7 @@ class Rules:
     def run(self, sent) -> Iterator[Found]:
         for t in sent:
             frame = VERB_FRAMES.get(t.lemma_.lower())
-            if frame and t.pos_ in ("VERB", "AUX") or (frame and t.tag_.startswith("VB")):
+            if frame and (t.pos_ in ("VERB", "AUX") or t.tag_.startswith("VB") or _noun_verb(t)):
                 yield from self._verb(t, frame)
             if t.lower_ in PARTNER_NOUNS and t.pos_ == "NOUN":
                 yield from self._partner_noun(t)
@@ -247,6 +247,8 @@ class Rules:
                 yield from self._possessive(t)
             if t.lemma_.lower() in ROLE_LEADS | ROLE_FOUNDED | ROLE_WORKS and t.pos_ in ("NOUN", "PROPN"):
                 yield from self._role(t)
+            if t.lemma_.lower() in ORG_OF_ROLE and t.pos_ == "NOUN" and t.dep_ in ("appos", "attr"):
+                yield from self._org_role(t)
             if t.lower_ == "based" or (t.lower_ == "headquartered" and t.dep_ == "amod"):
                 yield from self._based(t)
             if t.ent_type_ == "NORP" or t.lower_ in DEMONYMS:
@@ -266,6 +268,10 @@ class Rules:
     def _subjects(self, v) -> tuple[list[str], bool]:
         """Subject entities of a verb, and whether they were inherited from another clause."""
         subs = [k for c in v.children if c.dep_ in SUBJ_DEPS for k in self.f.np(c, climb=True)]
+        if not subs and _noun_verb(v):  # "Mistral AI competes with": the name hangs as compound
+            subs = [k for c in v.children if c.dep_ in ("compound", "nsubj") and c.i < v.i
+                    for k in self.f.np(c)]
+            subs = [k for k in subs if root(self.f.cls[k]) != "Place"]
         if subs:
             return subs, False
         cur = v
@@ -315,6 +321,10 @@ class Rules:
                 rule = "svo-passive" if rule == "svo" else rule
         preps = list(_preps(v))
         if frame == "found":
+            if lemma in ("found", "co-found", "cofound", "establish", "start", "create", "launch"):
+                # "co-founded X with Y": Y is a co-founder
+                subs = subs + [k for w, o in preps if w in ("with", "alongside")
+                               for k in self.f.np(o, climb=True) if k not in objs]
             for s in subs:
                 for o in objs:
                     pred = "founded" if root(self.f.cls[o]) == "Organization" else "develops"
@@ -324,6 +334,7 @@ class Rules:
                         continue
                     yield from self._emit(s, pred, o, rule, hedge)
         elif frame == "develop":
+            subs = [self._employer(s_tok_key) or s_tok_key for s_tok_key in subs]
             if lemma in ("upgrade", "update", "equip"):  # "upgrade their systems with X chips"
                 for s in subs:
                     for w, o in preps:
@@ -342,7 +353,9 @@ class Rules:
                             for s in subs:
                                 yield from self._emit(funder, "funds", s, rule, hedge)
                 return
-            targets = objs + [k for w, o in preps if w in ("in", "into") for k in self.f.np(o, climb=True)]
+            money = [c for c in v.children if c.dep_ in OBJ_DEPS]
+            targets = objs + [k for w, o in preps + [x for m in money for x in _preps(m)]
+                              if w in ("in", "into") for k in self.f.np(o, climb=True)]
             for s in subs:
                 for o in targets:
                     yield from self._emit(s, "funds", o, rule, hedge)
@@ -407,6 +420,21 @@ class Rules:
             for s in holders:
                 for p in places:
                     yield from self._emit(s, "located_in", p, "based" if lemma in ("base", "headquarter", "headquartered") else rule, hedge)
+
+    def _employer(self, person: str) -> str | None:
+        """For a person named with a role compound ("Nvidia CEO Jensen Huang"), the company."""
+        if root(self.f.cls[person]) != "Person":
+            return None
+        for i, key in self.f.tok.items():
+            if key != person:
+                continue
+            t = self.f.doc[i]
+            for c in t.children:
+                if c.dep_ == "compound" and c.lemma_.lower() in ROLE_LEADS | ROLE_FOUNDED:
+                    for g in [*c.children, *t.children]:
+                        if g.i in self.f.tok and root(self.f.cls[self.f.tok[g.i]]) == "Organization":
+                            return self.f.tok[g.i]
+        return None
 
     def _nearest_org_before(self, v) -> list[str]:
         best = None
@@ -474,7 +502,9 @@ class Rules:
         # "OpenAI's chief executive Sam Altman", "X's rival Y", "X's parent Y"
         if lemma in ROLE_LEADS | ROLE_FOUNDED | ROLE_WORKS | set(ORG_OF_ROLE):
             named = [k for c in h.children if c.dep_ in ("appos", "compound") for k in self.f.np(c)]
-            if h.dep_ == "appos":
+            if h.dep_ in ("appos", "compound") and h.head.i in self.f.tok:
+                named.append(self.f.tok[h.head.i])  # "OpenAI's chief executive Sam Altman"
+            elif h.dep_ == "appos":
                 named += self.f.np(h.head)
             named += [k for c in h.children if c.dep_ == "compound" and c.i in self.f.tok
                       for k in [self.f.tok[c.i]]]
@@ -543,6 +573,24 @@ class Rules:
             for org in orgs:
                 yield from self._emit(person, pred, org, rule, hedge)
 
+    def _org_role(self, n) -> Iterator[Found]:
+        """'X, a subsidiary of Y', 'X is a rival of Y', 'X, an investor in Y'."""
+        if n.dep_ == "appos":
+            heads = self.f.np(n.head)
+        else:
+            heads = [k for c in n.head.children if c.dep_ == "nsubj" for k in self.f.np(c)]
+        others = [k for w, o in _preps(n, ("of", "in", "to", "with")) for k in self.f.np(o, climb=True)]
+        pred = ORG_OF_ROLE[n.lemma_.lower()]
+        hedge = hedged(n)
+        for x in heads:
+            for y in others:
+                if pred == "owns":      # X is a subsidiary of Y
+                    yield from self._emit(y, "owns", x, "org-role", hedge)
+                elif pred == "owned_by":  # X is the parent of Y
+                    yield from self._emit(x, "owns", y, "org-role", hedge)
+                else:
+                    yield from self._emit(x, pred, y, "org-role", hedge)
+
     def _based(self, t) -> Iterator[Found]:
         """'the Paris-based Mistral', 'X, based in Y' (the latter handled by the verb frame)."""
         places = []
@@ -583,6 +631,12 @@ class Rules:
 
 _ORG_HEADS = {"lab", "startup", "start-up", "company", "firm", "chipmaker", "giant", "group",
               "developer", "maker", "unicorn", "rival", "fund", "venture", "conglomerate"}
+
+
+def _noun_verb(t) -> bool:
+    """A verb the tagger took for a noun: 'Google, Meta and Anthropic use ...' (ROOT noun)."""
+    return t.pos_ == "NOUN" and t.dep_ == "ROOT" and any(
+        c.dep_ in ("dobj", "prep", "nsubj", "compound") for c in t.children)
 
 
 def _role_predicate(n) -> str | None:
