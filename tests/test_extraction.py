@@ -1,0 +1,135 @@
+"""Extraction: facts from varied phrasings, hedges left out, entity typing, and the quality gate."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from kg.api import KnowledgeGraph
+from kg.cli import extraction_json
+from kg.evaluate import Score, load_gold, score_document
+from kg.model import Article
+
+ROOT = Path(__file__).resolve().parent.parent
+DEV = ROOT.parent / "shared" / "eval" / "dev"
+SAMPLES = ROOT / "samples"
+
+# the bars: a change that drops extraction below them fails CI
+DEV_RELATION_F1 = 0.90
+DEV_ENTITY_F1 = 0.90
+SAMPLES_RELATION_F1 = 0.80
+SAMPLES_ENTITY_F1 = 0.85
+
+
+@pytest.fixture(scope="module")
+def kg():
+    return KnowledgeGraph.memory()
+
+
+def facts(kg, text: str) -> set[tuple[str, str, str]]:
+    ex = kg.extractor.extract(Article(id="t", text=text))
+    rec = extraction_json(ex)
+    return {(r["subject"], r["predicate"], r["object"]) for r in rec["relations"]}
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("Mistral AI, backed by Andreessen Horowitz, released a new model.",
+     ("Andreessen Horowitz", "funds", "Mistral AI")),
+    ("Thrive Capital led a $6.6 billion round in OpenAI.", ("Thrive Capital", "funds", "OpenAI")),
+    ("Microsoft invested $13 billion in OpenAI.", ("Microsoft", "funds", "OpenAI")),
+    ("Cohere raised $500 million from Nvidia.", ("Nvidia", "funds", "Cohere")),
+    ("Anthropic, a startup founded by Dario Amodei and Daniela Amodei, builds AI.",
+     ("Daniela Amodei", "founded", "Anthropic")),
+    ("Inflection AI was founded by Mustafa Suleyman in 2022.",
+     ("Mustafa Suleyman", "founded", "Inflection AI")),
+    ("OpenAI's chief executive Sam Altman spoke on Monday.", ("Sam Altman", "leads", "OpenAI")),
+    ("Nvidia CEO Jensen Huang spoke at the event.", ("Jensen Huang", "leads", "Nvidia")),
+    ("Arthur Mensch, the chief executive of Mistral AI, spoke in Paris.",
+     ("Arthur Mensch", "leads", "Mistral AI")),
+    ("Yann LeCun is the chief AI scientist at Meta.", ("Yann LeCun", "works_for", "Meta")),
+    ("Microsoft agreed to acquire Activision Blizzard in 2022.",
+     ("Microsoft", "acquires", "Activision Blizzard")),
+    ("DeepMind, a subsidiary of Alphabet, is based in London.", ("Alphabet", "owns", "DeepMind")),
+    ("The Paris-based Mistral AI released a model.", ("Mistral AI", "located_in", "Paris")),
+    ("Cohere, which is headquartered in Toronto, sells models.", ("Cohere", "located_in", "Toronto")),
+    ("Google and Anthropic announced a partnership on cloud computing.",
+     ("Anthropic", "partners_with", "Google")),
+    ("The Paris-based Mistral AI competes with OpenAI.", ("Mistral AI", "competes_with", "OpenAI")),
+    ("Google, Meta and Anthropic use Nvidia's H100 chips.", ("Meta", "uses", "H100")),
+    ("Google, Meta and Anthropic use Nvidia's H100 chips.", ("Nvidia", "develops", "H100")),
+    ("Amazon has invested in Anthropic. The company uses Amazon's Trainium chips to train its "
+     "Claude models.", ("Anthropic", "develops", "Claude")),
+    ("Ilya Sutskever co-founded Safe Superintelligence with Daniel Gross.",
+     ("Daniel Gross", "founded", "Safe Superintelligence")),
+])
+def test_phrasings(kg, text, expected):
+    assert expected in facts(kg, text)
+
+
+@pytest.mark.parametrize("text", [
+    "Meta is reportedly in talks to acquire Scale AI.",
+    "Apple denied plans to buy Perplexity.",
+    "Microsoft could invest in Mistral AI next year.",
+    "Amazon did not acquire Anthropic.",
+])
+def test_hedged_statements_are_not_facts(kg, text):
+    rels = facts(kg, text)
+    assert not {r for r in rels if r[1] in ("acquires", "funds")}, rels
+
+
+def test_entity_typing_from_gazetteer_and_context(kg):
+    ex = kg.extractor.extract(Article(id="t", text=(
+        "Nvidia unveiled the Rubin chip. Zhipu AI released its Orion9 models. "
+        "Liang Wenfeng runs the hedge fund High-Flyer.")))
+    types = {e.text_name: e.cls for e in ex.entities}
+    assert types["Nvidia"] == "Company"
+    assert types["High-Flyer"] == "Investor"
+    assert types["Orion9"] == "AIModel"         # not in the gazetteer: typed by "models"
+    assert types["Liang Wenfeng"] == "Person"
+
+
+def test_no_junk_entities(kg):
+    ex = kg.extractor.extract(Article(id="t", text=(
+        "#AIRevolution American tech giants fear Chinese AI.\n"
+        "The S&P 500 fell as AI stocks slid.")))
+    names = {e.text_name for e in ex.entities}
+    assert not names & {"AI", "American", "Chinese", "S&P 500", "AIRevolution"}, names
+
+
+def test_short_name_resolves_to_full_name(kg):
+    ex = kg.extractor.extract(Article(id="t", text=(
+        "Demis Hassabis co-founded DeepMind in 2010. Hassabis later won a Nobel prize.")))
+    people = [e for e in ex.entities if e.cls == "Person"]
+    assert len(people) == 1 and people[0].name == "Demis Hassabis"
+
+
+def _score(kg, folder: Path) -> Score:
+    gold = load_gold(folder)
+    score = Score()
+    for (g, text), ex in zip(gold, kg.extract([t for _, t in gold])):
+        score_document(g, extraction_json(ex), score)
+    return score
+
+
+@pytest.mark.skipif(not DEV.is_dir(), reason="shared/eval/dev not present")
+def test_dev_set_gate(kg):
+    score = _score(kg, DEV)
+    assert score.relations.f1 >= DEV_RELATION_F1, score.missed + score.false
+    assert score.entities.f1 >= DEV_ENTITY_F1
+
+
+@pytest.mark.skipif(not DEV.is_dir(), reason="shared/eval/dev not present")
+def test_dev_set_headline_facts(kg):
+    found = set()
+    for ex in kg.extract(sorted(DEV.glob("*.txt"))):
+        found |= {(r["subject"], r["predicate"], r["object"]) for r in extraction_json(ex)["relations"]}
+    assert ("Liang Wenfeng", "founded", "DeepSeek") in found
+    assert ("High-Flyer", "funds", "DeepSeek") in found
+    assert ("OpenAI", "partners_with", "SoftBank") in found or ("SoftBank", "partners_with", "OpenAI") in found
+
+
+def test_samples_gate(kg):
+    score = _score(kg, SAMPLES)
+    assert score.documents >= 15
+    assert score.relations.f1 >= SAMPLES_RELATION_F1, score.missed + score.false
+    assert score.entities.f1 >= SAMPLES_ENTITY_F1
