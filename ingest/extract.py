@@ -7,7 +7,7 @@ from spacy.language import Language
 
 from ingest import nlp as nlp_stage
 from ingest.gazetteer import Gazetteer, load_gazetteer
-from ingest.mentions import find_mentions, resolve
+from ingest.mentions import _is_heading, find_mentions, resolve
 from ingest.rules import RULESET, Frame, Rules
 from kg.iri import entity_iri
 from kg.model import Article, Entity, Extraction, Mention, Relation
@@ -62,6 +62,8 @@ class RuleExtractor:
         rules = Rules(frame)
         evidence: list[Relation] = []
         for sent in doc.sents:
+            if _is_heading(sent):
+                continue  # headlines parse badly; their facts are restated in the body
             seen = set()
             for f in rules.run(sent):
                 if f.hedged:

@@ -14,7 +14,7 @@ NER_CLASS = {"PERSON": "Person", "ORG": "Organization", "GPE": "Place", "LOC": "
 # head nouns that type the name they modify or stand in apposition with
 TYPE_WORDS: dict[str, str] = {
     **dict.fromkeys(("model", "llm", "llms", "models"), "AIModel"),
-    **dict.fromkeys(("chip", "chips", "gpu", "gpus", "processor", "processors", "accelerator",
+    **dict.fromkeys(("chip", "chips", "gpu", "gpus", "cpu", "cpus", "processor", "processors", "accelerator",
                      "accelerators", "superchip", "superchips", "tpu", "tpus"), "Chip"),
     **dict.fromkeys(("supercomputer", "supercomputers", "cluster", "clusters"), "Supercomputer"),
     **dict.fromkeys(("lab", "labs", "laboratory"), "AILab"),
@@ -25,7 +25,8 @@ TYPE_WORDS: dict[str, str] = {
     **dict.fromkeys(("university", "college", "institute"), "University"),
     **dict.fromkeys(("agency", "ministry", "regulator", "department", "commission",
                      "government"), "GovernmentBody"),
-    **dict.fromkeys(("app", "chatbot", "assistant", "platform", "service", "browser"), "Product"),
+    **dict.fromkeys(("app", "chatbot", "assistant", "platform", "service", "browser", "phone",
+                     "phones", "smartphone", "smartphones", "laptop", "laptops"), "Product"),
     **dict.fromkeys(("city",), "City"),
     **dict.fromkeys(("country",), "Country"),
 }
@@ -169,6 +170,10 @@ def find_mentions(doc, gaz: Gazetteer) -> list[Span]:
             entry = gaz.by_key(ent.ent_id_)
             if entry and entry.ambiguous and not _confirmed_ambiguous(doc, start, end):
                 continue
+            longer = _longer_name(doc, start, end, ent.label_, gaz)
+            if longer:
+                spans.append(longer)
+                continue
             spans.append(Span(start, end, text, ent.label_, "gazetteer", ent.ent_id_, heading))
             continue
         cls = NER_CLASS.get(ent.label_)
@@ -189,6 +194,51 @@ def find_mentions(doc, gaz: Gazetteer) -> list[Span]:
     taken = {i for s in spans for i in range(s.start, s.end)}
     spans += _candidate_names(doc, taken)
     return sorted(spans, key=lambda s: s.start)
+
+
+ORG_SUFFIXES = {"Labs", "Lab", "Research", "Ventures", "Capital", "Group", "Foundation",
+                "Institute", "Technologies", "Systems", "Robotics", "Partners", "Holdings", "Fund",
+                "Inc", "Inc.", "Corp", "Corp.", "Corporation", "Ltd", "LLC", "Studios", "Cloud", "AI"}
+MODEL_SUFFIXES = {"Model", "Models"}
+_VERSION = re.compile(r"^(?:\d+(?:\.\d+)*[a-z]?|v\d+(?:\.\d+)*|[A-Z]?\d+[A-Za-z]*)$")
+
+
+def _longer_name(doc, start: int, end: int, cls: str, gaz: Gazetteer) -> Span | None:
+    """A gazetteer name that is only the start of a longer name: 'Meta Superintelligence Labs',
+    'Cohere Labs', 'Llama 3.3'. Returns the longer span, typed, when the text has one."""
+    j = end
+    if root(cls) == "AIModel":
+        while j < len(doc) and _VERSION.match(doc[j].text) and doc[j].i not in (
+                t.i for t in doc.ents if t.label_ in CLASS_PARENT and t.start == j):
+            j += 1
+        if j > end:
+            text = doc[start:j].text
+            entry = gaz.lookup(text)
+            return Span(start, j, text, entry.cls if entry else cls,
+                        "gazetteer" if entry else "context", entry.key if entry else None)
+        return None
+    if root(cls) in ("Hardware", "AIModel"):
+        return None
+    if root(cls) != "Organization":
+        return None
+    k = end  # "its Apple Foundation Model": an organisation's name opening a model's name
+    while k < len(doc) and doc[k].pos_ == "PROPN" and doc[k].text[:1].isupper() and \
+            doc[k].ent_type_ not in CLASS_PARENT:
+        k += 1
+        if doc[k - 1].text in MODEL_SUFFIXES and k - 1 > end:
+            return Span(start, k, doc[start:k].text, "AIModel", "context")
+    while j < len(doc) and doc[j].pos_ == "PROPN" and doc[j].text[:1].isupper() and \
+            doc[j].ent_type_ not in CLASS_PARENT and doc[j].dep_ == "compound" or (
+            j < len(doc) and doc[j].text in ORG_SUFFIXES and doc[j].ent_type_ not in CLASS_PARENT):
+        j += 1
+        if doc[j - 1].text in ORG_SUFFIXES:
+            text = doc[start:j].text
+            entry = gaz.lookup(text)
+            if entry and entry.key == gaz.lookup(doc[start:end].text).key:
+                return None  # the gazetteer already names this longer form as an alias
+            return Span(start, j, text, entry.cls if entry else "Organization",
+                        "gazetteer" if entry else "context", entry.key if entry else None)
+    return None
 
 
 def _confirmed_ambiguous(doc, start: int, end: int) -> bool:

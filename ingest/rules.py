@@ -38,10 +38,10 @@ PARTNER_NOUNS = {"partnership", "alliance", "collaboration", "deal", "pact", "ti
                  "agreement", "venture", "joint venture"}
 ROUND_NOUNS = {"round", "funding", "investment", "raise", "financing", "series"}
 ROLE_LEADS = {"ceo", "chief", "executive", "head", "chairman", "chairwoman", "chair", "president",
-              "boss", "leader", "mastermind", "visionary", "director", "chairperson", "manager",
+              "boss", "leader", "mastermind", "visionary", "chairperson", "manager",
               "helm", "figure"}
 ROLE_FOUNDED = {"founder", "co-founder", "cofounder", "creator"}
-ROLE_WORKS = {"researcher", "engineer", "scientist", "employee", "staffer", "cto", "cfo", "coo",
+ROLE_WORKS = {"researcher", "engineer", "scientist", "employee", "staffer", "cto", "cfo", "coo", "director",
               "vp", "officer", "developer", "economist", "designer", "member", "lead"}
 ORG_OF_ROLE = {"rival": "competes_with", "competitor": "competes_with", "challenger":
                "competes_with", "partner": "partners_with", "ally": "partners_with",
@@ -93,6 +93,7 @@ class Frame:
         self.cls = classes              # entity key -> class
         self.place_keys = place_keys    # canonical place name -> key, for demonyms
         self._order = sorted(token_entity.items())
+        self._sal = None
 
     # -- entity lookup -----------------------------------------------------------------
     def at(self, t) -> str | None:
@@ -103,49 +104,142 @@ class Frame:
         if low in ("his", "her", "he", "she", "him"):
             return self._recent(t, {"Person"})
         if low in ("its", "it"):
+            h = t.head
+            if low == "its" and h.dep_ == "conj" and h.head.i in self.tok and \
+                    root(self.cls[self.tok[h.head.i]]) == "Organization":
+                return self.tok[h.head.i]
             return self._subject_or_recent(t, {"Organization"})
         if low in ("which", "that", "who") and t.dep_ in ("nsubj", "nsubjpass"):
+            j = t.i - 1
+            while j >= 0 and self.doc[j].is_punct:
+                j -= 1
+            if j >= 0 and j in self.tok:       # "..., Andy Konwinski, who co-founded X"
+                return self.tok[j]
             head = t.head
             if head.dep_ in ("relcl", "acl"):
-                return self.np(head.head, climb=True)[0] if self.np(head.head, climb=True) else None
+                got = self.np(head.head, climb=True)
+                return got[0] if got else None
         if t.pos_ == "NOUN" and any(c.lower_ == "the" for c in t.children) and not any(
                 c.dep_ in ("compound", "appos") for c in t.children):
-            want = _DEFINITE.get(low)
+            want = _DEFINITE.get(t.lemma_.lower())
             if want:
+                self._salience(0)
+                described = [k for i, noun, k in self._described if i < t.i and noun == t.lemma_.lower()]
+                if described:
+                    return described[-1]
                 return self._recent(t, want, window=3)
         return None
 
-    def _recent(self, t, roots: set[str], window: int = 2) -> str | None:
-        sent_starts = [s.start for s in self.doc.sents]
-        cur = max(i for i, s in enumerate(sent_starts) if s <= t.i)
-        limit = sent_starts[max(0, cur - window)]
-        best = None
+    def _salience(self, upto: int) -> tuple[list[int], dict[int, set[str]], dict[str, int]]:
+        """Sentence starts, subject entities per sentence (pronoun subjects resolved, for
+        sentences before `upto`), mention counts and descriptions ("X, a startup")."""
+        if self._sal is None:
+            starts = [sent.start for sent in self._text_sents()]
+            counts: dict[str, int] = {}
+            last, prev = None, -2
+            for i, key in self._order:
+                if key != last or i != prev + 1:
+                    counts[key] = counts.get(key, 0) + 1
+                last, prev = key, i
+            self._sal = (starts, {}, counts)
+            self._sents = self._text_sents()
+            self._done = 0
+            self._described: list[tuple[int, str, str]] = []  # (token, noun, entity)
+            for tok in self.doc:
+                if tok.pos_ == "NOUN" and tok.lemma_.lower() in _DEFINITE:
+                    owner = None
+                    if tok.dep_ == "appos" and tok.head.i in self.tok:
+                        owner = self.tok[tok.head.i]           # "MosaicML, a startup"
+                    elif tok.dep_ == "attr":                   # "MosaicML is a startup"
+                        owner = next((self.tok[c.i] for c in tok.head.children
+                                      if c.dep_ == "nsubj" and c.i in self.tok), None)
+                    else:
+                        owner = next((self.tok[c.i] for c in tok.children
+                                      if c.dep_ in ("appos", "compound") and c.i in self.tok
+                                      and c.i > tok.i), None)  # "the startup MosaicML"
+                    if owner:
+                        self._described.append((tok.i, tok.lemma_.lower(), owner))
+        starts, subjects, counts = self._sal
+        while self._done < min(upto, len(self._sents)):
+            n = self._done
+            self._done += 1
+            for tok in self._sents[n]:
+                if tok.dep_ not in ("nsubj", "nsubjpass"):
+                    continue
+                keys = set()
+                for c in (tok, *tok.children, *_conjuncts(tok)):
+                    if c is tok or c.dep_ in ("compound", "appos", "conj"):
+                        if c.i in self.tok:
+                            keys.add(self.tok[c.i])
+                        for g in c.children:  # "Amazon CEO Andy Jassy"
+                            if g.dep_ == "compound" and g.i in self.tok:
+                                keys.add(self.tok[g.i])
+                if not keys and tok.i not in self.tok:
+                    k = self.at(tok)
+                    if k:
+                        keys.add(k)
+                subjects.setdefault(n, set()).update(keys)
+        return self._sal
+
+    def _recent(self, t, want: set[str], window: int = 2) -> str | None:
+        """The most salient earlier entity of a wanted class (root or exact class names):
+        subjects of recent sentences and the article's most mentioned entity first."""
+        starts = [sent.start for sent in self._text_sents()] if self._sal is None else self._sal[0]
+        cur = max([n for n, st in enumerate(starts) if st <= t.i] or [0])
+        starts, subjects, counts = self._salience(cur)
+        limit = starts[max(0, cur - window)]
+        cands: dict[str, float] = {}
         for i, key in self._order:
             if i >= t.i:
                 break
-            if i >= limit and root(self.cls[key]) in roots and self._not_inside(i, t):
-                best = key
-        return best
+            if i < limit or not self._not_inside(i, t):
+                continue
+            cls = self.cls[key]
+            if root(cls) not in want and cls not in want:
+                continue
+            n = max(m for m, st in enumerate(starts) if st <= i)
+            score = 1.0 - (cur - n) / (window + 1) + i / (10_000 * (t.i + 1))
+            if key in subjects.get(n, ()):
+                score += 1.0
+            cands[key] = max(cands.get(key, -1.0), score)
+        for n in range(max(0, cur - window), cur):  # pronoun subjects resolved earlier
+            for key in subjects.get(n, ()):
+                cls = self.cls[key]
+                if root(cls) in want or cls in want:
+                    score = 2.0 - (cur - n) / (window + 1)
+                    cands[key] = max(cands.get(key, -1.0), score)
+        if not cands:
+            return None
+        top = max(counts.get(k, 0) for k in cands)
+        for k in cands:
+            if counts.get(k, 0) == top and top >= 2:
+                cands[k] += 0.75
+        return max(cands, key=lambda k: cands[k])
+
+    def _text_sents(self) -> list:
+        """Sentences with text (blank lines between paragraphs are not sentences here)."""
+        return [sent for sent in self.doc.sents if not sent.text.isspace()]
 
     def _not_inside(self, i: int, t) -> bool:
         return not (t.left_edge.i <= i <= t.right_edge.i and t.dep_ == "poss")
 
-    def _subject_or_recent(self, t, roots: set[str]) -> str | None:
-        # "xAI is expanding its Colossus": the clause's subject, when it is an organisation
+    def _subject_or_recent(self, t, want: set[str]) -> str | None:
+        # "xAI is expanding its Colossus", "With its Le Chat assistant, Mistral competes":
+        # the clause's subject, when it is of the wanted class
         v = t.head
         while v.dep_ not in ("ROOT",) and v.pos_ not in ("VERB", "AUX"):
             v = v.head
         for _ in range(4):
             for c in v.children:
-                if c.dep_ in ("nsubj", "nsubjpass") and c.i < t.i:
+                if c.dep_ in ("nsubj", "nsubjpass") and not (c.left_edge.i <= t.i <= c.right_edge.i):
                     for k in self.np(c):
-                        if root(self.cls[k]) in roots:
+                        if root(self.cls[k]) in want:
                             return k
-            if v.dep_ in ("xcomp", "advcl", "conj", "relcl", "acl", "ccomp") and v.head is not v:
+            if v.dep_ in ("xcomp", "advcl", "conj", "ccomp") and v.head is not v:
                 v = v.head
             else:
                 break
-        return self._recent(t, roots)
+        return self._recent(t, want)
 
     def np(self, t, climb: bool = False) -> list[str]:
         """Entities a noun phrase headed at t denotes: itself, its name parts, coordinates."""
@@ -180,11 +274,12 @@ class Frame:
         return []
 
 
-_DEFINITE = {
-    "lab": {"Organization"}, "company": {"Organization"}, "startup": {"Organization"},
-    "firm": {"Organization"}, "chipmaker": {"Organization"}, "group": {"Organization"},
-    "giant": {"Organization"}, "outfit": {"Organization"}, "venture": {"Organization"},
-    "fund": {"Organization"}, "business": {"Organization"}, "executive": {"Person"},
+_BUSINESS = {"Organization", "Company", "AILab", "Investor"}
+_DEFINITE = {  # definite descriptions and the classes they can refer to
+    "lab": {"AILab", "Company", "Organization"}, "company": _BUSINESS, "startup": _BUSINESS,
+    "firm": _BUSINESS, "chipmaker": {"Company"}, "group": _BUSINESS,
+    "giant": _BUSINESS, "outfit": _BUSINESS, "venture": _BUSINESS,
+    "fund": {"Investor", "Organization"}, "business": _BUSINESS, "executive": {"Person"},
     "billionaire": {"Person"}, "entrepreneur": {"Person"}, "founder": {"Person"},
 }
 
@@ -362,7 +457,7 @@ class Rules:
         elif frame == "acquire":
             for s in subs:
                 for o in objs:
-                    pred = "acquires" if root(self.f.cls[o]) == "Organization" else "uses"
+                    pred = {"Organization": "acquires", "Hardware": "uses"}.get(root(self.f.cls[o]), "owns")
                     yield from self._emit(s, pred, o, rule, hedge)
         elif frame == "partner":
             if lemma in ("join", "sign", "strike", "ink", "forge") and not any(
@@ -384,7 +479,12 @@ class Rules:
                 for o in others:
                     yield from self._emit(s, "competes_with", o, rule, hedge)
         elif frame == "use":
-            targets = objs + [k for w, o in preps if w in ("on", "with") for k in self.f.np(o, climb=True)]
+            on = [k for w, o in preps if w in ("on", "with") for k in self.f.np(o, climb=True)]
+            if on and lemma in ("run", "train", "deploy", "power"):
+                subs = subs + [o for o in objs if root(self.f.cls[o]) in ("AIModel", "Product")]
+                targets = on
+            else:
+                targets = objs + on
             for s in subs:
                 for o in targets:
                     yield from self._emit(s, "uses", o, rule, hedge)
@@ -499,6 +599,9 @@ class Rules:
         hedge = hedged(h)
         owner_root = root(self.f.cls[owner])
         lemma = h.lemma_.lower()
+        for c in h.children:  # "its parent company Alphabet"
+            if c.dep_ in ("compound", "amod") and c.lemma_.lower() in ORG_OF_ROLE:
+                lemma = c.lemma_.lower()
         # "OpenAI's chief executive Sam Altman", "X's rival Y", "X's parent Y"
         if lemma in ROLE_LEADS | ROLE_FOUNDED | ROLE_WORKS | set(ORG_OF_ROLE):
             named = [k for c in h.children if c.dep_ in ("appos", "compound") for k in self.f.np(c)]
@@ -533,8 +636,8 @@ class Rules:
             if owner_root == "Place" and troot == "Organization":
                 yield from self._emit(t, "located_in", owner, "poss", hedge)
             elif owner_root == "Organization":
-                if troot in ("AIModel", "Product") or tcls == "Chip" or (
-                        troot == "Hardware" and lemma in ("chip", "chips", "gpu", "gpus", "processor")):
+                if troot in ("AIModel", "Product") or (troot == "Hardware" and tcls != "Supercomputer"
+                                                        and lemma not in ("cluster", "supercomputer")):
                     yield from self._emit(owner, "develops", t, "poss", hedge)
                 elif troot in ("Hardware", "Organization"):
                     yield from self._emit(owner, "owns", t, "poss", hedge, 0.9)

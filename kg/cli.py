@@ -50,13 +50,21 @@ def extraction_json(ex) -> dict:
     from kg.vocab import ancestors
 
     names = {e.key: e.text_name or e.name for e in ex.entities}
+
+    def said(key: str, start: int, end: int) -> str:
+        """The name as the evidence sentence writes it (the article's fullest form if a pronoun)."""
+        forms = [m.text for m in ex.mentions if m.key == key and start <= m.start < end]
+        if forms:
+            return max(forms, key=len)
+        before = [m for m in ex.mentions if m.key == key and m.start < start]
+        return before[-1].text if before else names[key]
     return {
         "source": ex.article.source or ex.article.id,
         "entities": [{"name": e.text_name or e.name, "type": e.cls, "types": ancestors(e.cls),
                       "aliases": [a for a in e.aliases if a != (e.text_name or e.name)],
                       "iri": e.iri} for e in ex.entities],
-        "relations": [{"subject": names[r.subject], "predicate": r.predicate,
-                       "object": names[r.object], "evidence": r.sentence,
+        "relations": [{"subject": said(r.subject, r.start, r.end), "predicate": r.predicate,
+                       "object": said(r.object, r.start, r.end), "evidence": r.sentence,
                        "confidence": r.confidence, "rule": r.rule,
                        "start": r.start, "end": r.end} for r in ex.relations],
     }

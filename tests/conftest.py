@@ -1,0 +1,180 @@
+"""Shared fixtures: the sample corpus, the dev gold set, the spaCy pipeline (loaded once),
+small own-words corpora, an ingested on-disk store per module, and a CLI runner."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:  # tests are run with .venv/bin/pytest from the repo root
+    sys.path.insert(0, str(ROOT))
+
+SAMPLES = ROOT / "samples"
+DEV = ROOT.parent / "shared" / "eval" / "dev"
+
+# Three short articles in our own words. Between them they name a Chip (Blackwell), an
+# AILab (Anthropic, Google DeepMind), people with a short alias (Jensen Huang / Huang), a
+# dateline, a Markdown heading with links, and one fact stated by two articles
+# (Dario Amodei founded Anthropic: 01 and 03).
+CORPUS: dict[str, str] = {
+    "01-anthropic.txt": (
+        "Anthropic Raises Money From Amazon\n\n"
+        "Monday, February 3, 2025\n\n"
+        "Anthropic was founded in 2021 by Dario Amodei and Daniela Amodei. "
+        "The San Francisco-based lab develops the Claude models.\n\n"
+        "Amazon invested $4 billion in Anthropic.\n"
+    ),
+    "02-nvidia.txt": (
+        "Nvidia Corp. was founded by Jensen Huang in 1993. Huang still leads the chipmaker, "
+        "which is based in Santa Clara. Nvidia develops the Blackwell chip. Microsoft uses "
+        "Nvidia's H100 chips in its data centers.\n"
+    ),
+    "03-deepmind.md": (
+        "# Inside Google DeepMind\n\n"
+        "Google DeepMind, led by [Demis Hassabis](https://example.com/demis), develops the "
+        "*Gemini* models. DeepMind is based in London.\n\n"
+        "Elsewhere, Dario Amodei founded Anthropic.\n"
+    ),
+}
+
+# rdflib 7.6's own Dataset.parse() calls its deprecated Dataset.default_context, so every
+# KnowledgeGraph.to_rdflib() (and kg.validate(), which uses it) warns; with the project's
+# filterwarnings=error that is an exception. test_api.py::test_to_rdflib_emits_no_warnings
+# keeps that visible; tests about other behaviour of those functions ignore just this warning.
+RDFLIB_DATASET_PARSE = pytest.mark.filterwarnings(
+    "ignore:Dataset.default_context is deprecated:DeprecationWarning")
+
+SHARED_FACT = ("https://w3id.org/aikg/id/person/dario-amodei",
+               "https://w3id.org/aikg/ontology#founded",
+               "https://w3id.org/aikg/id/org/anthropic")
+
+
+def write_corpus(folder: Path, texts: dict[str, str] | None = None) -> Path:
+    """Write articles (name -> text) into folder and return it."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, text in (CORPUS if texts is None else texts).items():
+        (folder / name).write_text(text, encoding="utf-8")
+    return folder
+
+
+def quad_set(path: Path) -> set[ox.Quad]:
+    """Every quad of an on-disk store (article graphs and the merged default graph)."""
+    store = ox.Store.read_only(str(path))
+    try:
+        return set(store)
+    finally:
+        del store
+
+
+# -- paths -------------------------------------------------------------------------------
+@pytest.fixture(scope="session")
+def samples_dir() -> Path:
+    if not SAMPLES.is_dir() or not any(SAMPLES.glob("*.txt")):
+        pytest.skip(f"sample corpus not found at {SAMPLES}")
+    return SAMPLES
+
+
+@pytest.fixture(scope="session")
+def dev_dir() -> Path:
+    if not DEV.is_dir() or not any(DEV.glob("*.json")):
+        pytest.skip(f"dev gold set not found at {DEV}")
+    return DEV
+
+
+# -- the NLP pipeline, once ----------------------------------------------------------------
+@pytest.fixture(scope="session")
+def nlp_ready():
+    """Load the spaCy pipeline once per session. The extractor calls nlp.load(model) with
+    model=None positionally, so call it the same way to hit the same lru_cache entry."""
+    from ingest import nlp
+
+    return nlp.load(None)
+
+
+# -- corpora and stores -------------------------------------------------------------------
+@pytest.fixture
+def corpus_texts() -> dict[str, str]:
+    return dict(CORPUS)
+
+
+@pytest.fixture
+def small_corpus(tmp_path: Path) -> Path:
+    """A folder with the three own-words articles."""
+    return write_corpus(tmp_path / "corpus")
+
+
+@dataclass
+class Ingested:
+    path: Path          # the store folder
+    corpus: Path        # the folder that was ingested
+    report: object      # the IngestReport of the ingest
+
+
+@pytest.fixture(scope="module")
+def ingested_store(tmp_path_factory, nlp_ready) -> Ingested:
+    """An on-disk store holding the three own-words articles; closed, so tests may open it
+    (read-only, or through the CLI). Tests must not write to it."""
+    from kg.api import KnowledgeGraph
+
+    base = tmp_path_factory.mktemp("ingested")
+    corpus = write_corpus(base / "corpus")
+    with KnowledgeGraph.open(base / "store") as kg:
+        report = kg.ingest([corpus])
+    assert report.ok and report.read == len(CORPUS), report
+    return Ingested(path=base / "store", corpus=corpus, report=report)
+
+
+# -- the command line ------------------------------------------------------------------------
+@dataclass
+class CliResult:
+    code: int
+    out: str
+    err: str
+
+    @property
+    def err_lines(self) -> list[str]:
+        return [line for line in self.err.splitlines() if line.strip()]
+
+
+@pytest.fixture
+def run_cli(capsys):
+    """Run kg.cli.main(list_of_args) in-process; returns CliResult(code, out, err).
+    argparse exits (usage errors, --help, --version) are turned into their exit codes."""
+    from kg.cli import main
+
+    def run(*args) -> CliResult:
+        capsys.readouterr()  # drop anything printed before
+        try:
+            code = main([str(a) for a in args])
+        except SystemExit as exc:
+            code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+        captured = capsys.readouterr()
+        return CliResult(code, captured.out, captured.err)
+
+    return run
+
+
+@pytest.fixture(scope="session")
+def kg_script() -> Path:
+    """The installed console script `kg` of this venv."""
+    script = Path(sys.executable).parent / "kg"
+    if not script.exists():
+        pytest.skip(f"console script not installed at {script}")
+    return script
+
+
+@pytest.fixture
+def run_script(kg_script):
+    """Run the real console script in a subprocess."""
+
+    def run(*args, timeout: float = 60) -> subprocess.CompletedProcess:
+        return subprocess.run([str(kg_script), *map(str, args)], capture_output=True, text=True,
+                              timeout=timeout, env=dict(os.environ))
+
+    return run
