@@ -29,9 +29,10 @@ VERB_FRAMES: dict[str, str] = {
     **dict.fromkeys(("compete", "rival", "challenge", "vie", "battle"), "compete"),
     **dict.fromkeys(("use", "deploy", "run", "rely", "adopt", "utilize", "utilise", "leverage",
                      "power", "tap", "license", "integrate", "equip", "rent", "order",
-                     "stockpile"), "use"),
+                     "stockpile", "add", "install"), "use"),
     **dict.fromkeys(("lead", "head", "helm", "chair", "steer", "oversee", "manage"), "lead"),
-    **dict.fromkeys(("work", "hire", "employ", "recruit", "poach"), "work"),
+    **dict.fromkeys(("work", "hire", "employ", "recruit", "poach", "leave", "quit", "depart",
+                     "come", "move"), "work"),
     **dict.fromkeys(("base", "headquarter", "locate", "operate", "headquartered"), "locate"),
 }
 PARTNER_NOUNS = {"partnership", "alliance", "collaboration", "deal", "pact", "tie-up",
@@ -109,7 +110,7 @@ class Frame:
                     root(self.cls[self.tok[h.head.i]]) == "Organization":
                 return self.tok[h.head.i]
             return self._subject_or_recent(t, {"Organization"})
-        if low in ("which", "that", "who") and t.dep_ in ("nsubj", "nsubjpass"):
+        if (low in ("which", "that", "who") and t.dep_ in ("nsubj", "nsubjpass")) or low == "whose":
             j = t.i - 1
             while j >= 0 and self.doc[j].is_punct:
                 j -= 1
@@ -257,6 +258,16 @@ class Frame:
                 key = self.at(head.head)
             if key is not None and key not in out:
                 out.append(key)
+            if key is None:  # "investors including A, B and C", "products such as X"
+                for w, o in _preps(head, ("including", "like", "such", "as", "among")):
+                    for k in self.np(o):
+                        if k not in out:
+                            out.append(k)
+            elif root(self.cls[key]) == "Place":  # "Santa Clara, California"
+                for c in head.children:
+                    if c.dep_ in ("appos", "npadvmod") and c.i in self.tok and \
+                            root(self.cls[self.tok[c.i]]) == "Place" and self.tok[c.i] not in out:
+                        out.append(self.tok[c.i])
         return out
 
     def owner_np(self, t) -> list[str]:
@@ -296,9 +307,12 @@ def _conjuncts(t) -> list:
 
 
 def _preps(t, words: tuple[str, ...] | None = None):
-    """Objects of prepositions under t: (preposition, object token)."""
-    for p in t.children:
-        if p.dep_ in ("prep", "agent", "dative") and (words is None or p.lower_ in words):
+    """Objects of prepositions under t, coordinated ones too: (preposition, object token)."""
+    stack = [p for p in t.children if p.dep_ in ("prep", "agent", "dative")]
+    while stack:
+        p = stack.pop(0)
+        stack += [c for c in p.children if c.dep_ == "conj" and c.pos_ == "ADP"]
+        if words is None or p.lower_ in words:
             for o in p.children:
                 if o.dep_ in ("pobj", "pcomp"):
                     yield p.lower_, o
@@ -395,13 +409,18 @@ class Rules:
         agents: list[str] = []
         for c in v.children:
             if c.dep_ in OBJ_DEPS:
-                objs += self.f.np(c, climb=True)
+                objs += self.f.np(c, climb=True) or (self.f.owner_np(c) if frame == "use" else [])
             elif c.dep_ == "nsubjpass":
                 objs += self.f.np(c, climb=True)
             elif c.dep_ == "agent":
                 for o in c.children:
                     if o.dep_ == "pobj":
                         agents += self.f.owner_np(o)
+        if not objs and v.dep_ == "relcl" and frame in ("found", "develop", "acquire", "fund") and \
+                not any(c.dep_ in OBJ_DEPS for c in v.children):
+            objs = self.f.np(v.head, climb=True)  # "xAI, the company Elon Musk founded in 2023"
+        if passive and not objs and v.dep_ == "conj":  # "is built from dies and is made by TSMC"
+            objs = [k for c in v.head.children if c.dep_ in ("nsubjpass", "nsubj") for k in self.f.np(c, climb=True)]
         if passive:
             if v.dep_ in ("acl", "amod") and not any(c.dep_ == "nsubjpass" for c in v.children):
                 # "X, a startup founded by Y", "a team ... funded by Y"
@@ -460,6 +479,11 @@ class Rules:
                     pred = {"Organization": "acquires", "Hardware": "uses"}.get(root(self.f.cls[o]), "owns")
                     yield from self._emit(s, pred, o, rule, hedge)
         elif frame == "partner":
+            if lemma == "join":
+                for s in subs:
+                    if root(self.f.cls[s]) == "Person":
+                        for o in objs:
+                            yield from self._emit(s, "works_for", o, rule, hedge)
             if lemma in ("join", "sign", "strike", "ink", "forge") and not any(
                     c.lower_ in PARTNER_NOUNS for c in v.children):
                 return
@@ -506,10 +530,17 @@ class Rules:
                     for s in subs:
                         yield from self._emit(o, "works_for", s, rule, hedge)
                 return
+            if lemma in ("leave", "quit", "depart"):
+                for s in subs:
+                    if root(self.f.cls[s]) == "Person":
+                        for o in objs:
+                            yield from self._emit(s, "works_for", o, rule, hedge)
+                return
+            at_words = ("from",) if lemma in ("come", "move") else ("at", "for")
             for s in subs:
                 for w, o in preps:
-                    if w in ("at", "for"):
-                        for k in self.f.np(o, climb=True):
+                    if w in at_words or (lemma == "move" and w == "to"):
+                        for k in self.f.np(o, climb=True) + self.f.owner_np(o):
                             yield from self._emit(s, "works_for", k, rule, hedge)
         elif frame == "locate":
             places = [k for w, o in preps if w in ("in", "from", "out") for k in self.f.np(o)]
@@ -627,6 +658,11 @@ class Rules:
         targets = self.f.np(h)
         if not targets and h.dep_ in ("compound", "nmod") and h.head.i in self.f.tok:
             targets = [self.f.tok[h.head.i]]  # "DeepSeek's language model R1"
+        if not targets and h.dep_ == "appos" and h.head.i in self.f.tok:
+            targets = [self.f.tok[h.head.i]]
+        elif not targets and h.dep_ == "nsubj" and h.head.lemma_ in ("include", "be", "comprise"):
+            # "Its flagship Command models include Command R+ and Command A"
+            targets = [k for c in h.head.children if c.dep_ in ("dobj", "attr") for k in self.f.np(c)]
         if not targets and h.dep_ == "appos":
             return
         for t in targets:
