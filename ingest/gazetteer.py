@@ -90,10 +90,10 @@ def load_gazetteer(extra: str | None = None) -> Gazetteer:
     return Gazetteer(entries)
 
 
-def add_ruler(nlp, gazetteer: Gazetteer | None = None) -> None:
-    """Add an EntityRuler before the statistical NER, labelled with ontology classes."""
+def add_ruler(nlp, gazetteer: Gazetteer | None = None, before: str = "ner") -> None:
+    """Add an EntityRuler (before the statistical NER, or earlier), labelled with classes."""
     gaz = gazetteer or load_gazetteer()
-    ruler = nlp.add_pipe("entity_ruler", name="gazetteer", before="ner",
+    ruler = nlp.add_pipe("entity_ruler", name="gazetteer", before=before,
                          config={"phrase_matcher_attr": "ORTH", "overwrite_ents": True})
     patterns = []
     for e in gaz.entries:

@@ -160,6 +160,7 @@ def _candidate_names(doc, taken: set[int]) -> list[Span]:
 def find_mentions(doc, gaz: Gazetteer) -> list[Span]:
     """Typed name spans from the gazetteer ruler, the NER and context, cleaned and filtered."""
     spans: list[Span] = []
+    pending: list = []  # ambiguous names not yet confirmed where they stand
     for ent in doc.ents:
         start, end = _trim(doc, ent.start, ent.end)
         if start >= end:
@@ -169,6 +170,7 @@ def find_mentions(doc, gaz: Gazetteer) -> list[Span]:
         if ent.label_ in CLASS_PARENT:                      # from the gazetteer ruler
             entry = gaz.by_key(ent.ent_id_)
             if entry and entry.ambiguous and not _confirmed_ambiguous(doc, start, end):
+                pending.append((start, end, text, ent, heading))
                 continue
             longer = _longer_name(doc, start, end, ent.label_, gaz)
             if longer:
@@ -191,6 +193,10 @@ def find_mentions(doc, gaz: Gazetteer) -> list[Span]:
         if heading:
             continue  # headline fragments are where the statistical NER errs most
         spans.append(Span(start, end, text, cls, "context" if ctx else "ner", None, heading))
+    confirmed = {s.key for s in spans}
+    for start, end, text, ent, heading in pending:  # "Perplexity" opening a sentence counts
+        if ent.ent_id_ in confirmed:                 # where the article names it elsewhere
+            spans.append(Span(start, end, text, ent.label_, "gazetteer", ent.ent_id_, heading))
     taken = {i for s in spans for i in range(s.start, s.end)}
     spans += _candidate_names(doc, taken)
     return sorted(spans, key=lambda s: s.start)

@@ -56,5 +56,17 @@ def load(name: str | None = None):
         if needed not in nlp.pipe_names:
             raise ModelError(f"spaCy pipeline {name!r} has no {needed!r} component; "
                              f"choose a pipeline with a parser and an entity recogniser")
+    _special_cases(nlp)
     add_ruler(nlp)
     return nlp
+
+
+def _special_cases(nlp) -> None:
+    """Keep hyphenated role words whole: spaCy splits "co-founded" into three tokens."""
+    from spacy.symbols import NORM, ORTH
+
+    for stem in ("co-found", "co-founded", "co-founding", "co-founds", "co-founder",
+                 "co-founders", "co-led", "co-lead", "co-leads", "co-leading", "co-chief",
+                 "co-CEO", "co-CEOs", "co-invest", "co-invested", "co-develop", "co-developed"):
+        for form in (stem, stem[:1].upper() + stem[1:]):
+            nlp.tokenizer.add_special_case(form, [{ORTH: form, NORM: form.lower().replace("-", "")}])

@@ -28,9 +28,9 @@ VERB_FRAMES: dict[str, str] = {
                      "ink", "forge"), "partner"),
     **dict.fromkeys(("compete", "rival", "challenge", "vie", "battle"), "compete"),
     **dict.fromkeys(("use", "deploy", "run", "rely", "adopt", "utilize", "utilise", "leverage",
-                     "power", "tap", "license", "integrate", "equip", "rent", "order",
+                     "power", "tap", "license", "integrate", "equip", "rent", "order", "operate",
                      "stockpile", "add", "install"), "use"),
-    **dict.fromkeys(("lead", "head", "helm", "chair", "steer", "oversee", "manage"), "lead"),
+    **dict.fromkeys(("lead", "head", "helm", "chair", "steer", "oversee", "manage", "run"), "lead"),
     **dict.fromkeys(("work", "hire", "employ", "recruit", "poach", "leave", "quit", "depart",
                      "come", "move"), "work"),
     **dict.fromkeys(("base", "headquarter", "locate", "operate", "headquartered"), "locate"),
@@ -46,7 +46,8 @@ ROLE_WORKS = {"researcher", "engineer", "scientist", "employee", "staffer", "cto
               "vp", "officer", "developer", "economist", "designer", "member", "lead"}
 ORG_OF_ROLE = {"rival": "competes_with", "competitor": "competes_with", "challenger":
                "competes_with", "partner": "partners_with", "ally": "partners_with",
-               "investor": "funds", "backer": "funds", "unit": "owns", "subsidiary": "owns",
+               "investor": "funds", "backer": "funds", "shareholder": "funds", "funder": "funds",
+               "unit": "owns", "subsidiary": "owns",
                "division": "owns", "arm": "owns", "parent": "owned_by"}
 HEDGES = {"plan", "consider", "talk", "negotiate", "deny", "rumor", "rumour", "may", "might",
           "could", "would", "should", "seek", "aim", "explore", "intend", "propose", "hope",
@@ -68,7 +69,8 @@ PRIORS = {  # rule -> prior confidence (to be calibrated on the annotated sample
     "svo": 0.85, "svo-passive": 0.85, "svo-inherited": 0.7, "partner-noun": 0.85,
     "jv-create": 0.8, "round-lead": 0.85, "poss": 0.75, "poss-role": 0.85, "appos-role": 0.85,
     "compound-role": 0.85, "copula-role": 0.85, "demonym": 0.75, "based": 0.85,
-    "acl-passive": 0.7, "org-role": 0.8,
+    "acl-passive": 0.7, "org-role": 0.8, "compound-maker": 0.75, "maker-noun": 0.8,
+    "participants": 0.7, "backers": 0.8, "office": 0.75,
 }
 
 
@@ -344,23 +346,34 @@ class Rules:
 
     def __init__(self, frame: Frame):
         self.f = frame
+        self.last_funded: str | None = None
 
     def run(self, sent) -> Iterator[Found]:
         for t in sent:
-            frame = VERB_FRAMES.get(t.lemma_.lower())
+            frame = VERB_FRAMES.get(lemma_of(t))
             if frame and (t.pos_ in ("VERB", "AUX") or t.tag_.startswith("VB") or _noun_verb(t)):
                 yield from self._verb(t, frame)
             if t.lower_ in PARTNER_NOUNS and t.pos_ == "NOUN":
                 yield from self._partner_noun(t)
             if t.dep_ == "poss":
                 yield from self._possessive(t)
+            if t.dep_ in ("compound", "nmod") and t.i in self.f.tok:
+                yield from self._maker_compound(t)
             if t.lemma_.lower() in ROLE_LEADS | ROLE_FOUNDED | ROLE_WORKS and t.pos_ in ("NOUN", "PROPN"):
                 yield from self._role(t)
+            if t.lemma_.lower() in MAKER_NOUNS and t.pos_ == "NOUN":
+                yield from self._maker(t)
             if t.lemma_.lower() in ORG_OF_ROLE and t.pos_ == "NOUN" and t.dep_ in ("appos", "attr"):
                 yield from self._org_role(t)
+            if t.lemma_.lower() in ("participant", "investor", "backer", "part") or \
+                    lemma_of(t) in ("participate", "join"):
+                yield from self._participants(t)
+            if t.lemma_.lower() in ("office", "headquarters", "hq", "campus", "hub") and t.pos_ == "NOUN":
+                yield from self._office(t)
             if t.lower_ == "based" or (t.lower_ == "headquartered" and t.dep_ == "amod"):
                 yield from self._based(t)
-            if t.ent_type_ == "NORP" or t.lower_ in DEMONYMS:
+            if t.ent_type_ == "NORP" or t.lower_ in DEMONYMS or (
+                    t.dep_ == "compound" and t.i in self.f.tok and t.head.lower_ in _ORG_HEADS):
                 yield from self._demonym(t)
 
     # -- emission ----------------------------------------------------------------------
@@ -371,6 +384,8 @@ class Rules:
             s, o, p = o, s, "owns"
         if not accepts(p, self.f.cls[s], self.f.cls[o]):
             return
+        if p == "funds" and not hedge:
+            self.last_funded = o
         yield Found(s, p, o, f"{RULESET}/{rule}", round(PRIORS[rule] * conf_scale, 3), hedge)
 
     # -- verbs -------------------------------------------------------------------------
@@ -401,7 +416,7 @@ class Rules:
 
     def _verb(self, v, frame: str) -> Iterator[Found]:
         hedge = hedged(v)
-        lemma = v.lemma_.lower()
+        lemma = lemma_of(v)
         passive = _passive(v)
         subs, inherited = self._subjects(v)
         rule = "svo-inherited" if inherited else "svo"
@@ -677,9 +692,100 @@ class Rules:
                     yield from self._emit(owner, "develops", t, "poss", hedge)
                 elif troot in ("Hardware", "Organization"):
                     yield from self._emit(owner, "owns", t, "poss", hedge, 0.9)
+            elif owner_root == "Organization" and troot == "Person":
+                roles = [c for c in h.children if c.dep_ in ("compound", "amod") and
+                         c.lemma_.lower() in ROLE_LEADS | ROLE_FOUNDED | ROLE_WORKS]
+                if roles:
+                    pred = _role_predicate(roles[-1], extra=h)
+                    if pred:
+                        yield from self._emit(t, pred, owner, "poss-role", hedge)
             elif owner_root == "Person" and troot == "Organization":
                 pred = "owns" if p.lower_ not in ("his", "her") else "leads"
                 yield from self._emit(owner, pred, t, "poss", hedge)
+
+    def _participants(self, t) -> Iterator[Found]:
+        """'A and B were among the participants', 'with A and B taking part', 'A joined the
+        round', 'Its early backers included A and B': they fund the company the round is for."""
+        lemma = t.lemma_.lower()
+        funders: list[str] = []
+        target: list[str] = []
+        if lemma in ("backer", "investor") and t.dep_ == "nsubj":   # "its backers included A, B"
+            target = [k for c in t.children if c.dep_ == "poss" for k in [self.f.at(c)] if k]
+            funders = [k for c in t.head.children if c.dep_ in ("dobj", "attr") for k in self.f.np(c)]
+        elif lemma in ("participant", "investor", "backer") and t.dep_ == "pobj" and t.head.lower_ == "among":
+            verb = t.head.head                                       # "A were among the investors"
+            funders = [k for c in verb.children if c.dep_ in ("nsubj", "nsubjpass") for k in self.f.np(c)]
+            if not funders and verb.pos_ in ("PROPN", "NOUN"):
+                funders = self.f.np(verb)                            # "with Nvidia and AMD among"
+        elif lemma == "part" and t.head.lemma_ == "take":
+            verb = t.head
+            funders = [k for c in verb.children if c.dep_ in ("nsubj",) for k in self.f.np(c)]
+        elif lemma_of(t) in ("participate", "join") and t.pos_ == "VERB":
+            if not any(o.lower_ in ROUND_NOUNS for _, o in _preps(t)) and not any(
+                    c.lower_ in ROUND_NOUNS for c in t.children if c.dep_ in OBJ_DEPS):
+                return
+            funders = [k for c in t.children if c.dep_ == "nsubj" for k in self.f.np(c)]
+        if not funders:
+            return
+        target = target or ([self.last_funded] if self.last_funded else [])
+        for f in funders:
+            for x in target:
+                yield from self._emit(f, "funds", x, "participants" if lemma != "backer" else "backers",
+                                      hedged(t))
+
+    def _office(self, n) -> Iterator[Found]:
+        """'has offices in San Francisco and London', 'with a large office in Paris'."""
+        places = [k for w, o in _preps(n, ("in",)) for k in self.f.np(o)]
+        places = [k for k in places if root(self.f.cls[k]) == "Place"]
+        if not places:
+            return
+        owners = [k for c in n.children if c.dep_ == "poss" for k in [self.f.at(c)] if k]
+        if not owners:
+            verb = n.head if n.dep_ in ("dobj", "attr") else (
+                n.head.head if n.dep_ == "pobj" and n.head.lower_ == "with" else None)
+            if verb is not None:
+                owners, _ = self._subjects(verb) if verb.pos_ in ("VERB", "AUX") else ([], False)
+                if not owners and n.dep_ == "pobj":
+                    owners = [k for c in verb.children if c.dep_ in ("nsubj",) for k in self.f.np(c)]
+        for o in owners:
+            for p in places:
+                yield from self._emit(o, "located_in", p, "office", hedged(n))
+
+    def _maker(self, n) -> Iterator[Found]:
+        """'OpenAI, the developer of ChatGPT', 'the company behind Stable Diffusion',
+        'the ChatGPT maker' (in apposition or as a copula's complement)."""
+        things = [k for w, o in _preps(n, ("of", "behind")) for k in self.f.np(o, climb=True)]
+        things += [self.f.tok[c.i] for c in n.children if c.dep_ == "compound" and c.i in self.f.tok]
+        things = [k for k in things if root(self.f.cls[k]) in ("AIModel", "Hardware", "Product")]
+        if not things:
+            return
+        if n.dep_ == "appos":
+            makers = self.f.np(n.head)
+        elif n.dep_ == "attr":
+            makers = [k for c in n.head.children if c.dep_ == "nsubj" for k in self.f.np(c)]
+        else:
+            makers = [self.f.tok[c.i] for c in n.children if c.dep_ == "appos" and c.i in self.f.tok]
+            if not makers and any(c.lower_ == "the" for c in n.children):
+                makers = [k for k in [self.f.at(n)] if k]
+        for m in makers:
+            for x in things:
+                yield from self._emit(m, "develops", x, "maker-noun", hedged(n))
+
+    def _maker_compound(self, t) -> Iterator[Found]:
+        """'AMD Instinct processors', '100,000 Nvidia H100 GPUs': the maker names the product."""
+        org = self.f.tok[t.i]
+        if root(self.f.cls[org]) != "Organization":
+            return
+        h = t.head
+        thing = self.f.tok.get(h.i)
+        if thing is None:  # "Nvidia H100 GPUs": both modify the type word
+            thing = next((self.f.tok[c.i] for c in h.children
+                          if c.dep_ == "compound" and c.i > t.i and c.i in self.f.tok), None)
+        if thing is None or thing == org:
+            return
+        if root(self.f.cls[thing]) in ("Hardware", "AIModel", "Product") and \
+                self.f.cls[thing] != "Supercomputer":
+            yield from self._emit(org, "develops", thing, "compound-maker", hedged(h))
 
     def _role(self, n) -> Iterator[Found]:
         """Person–organisation roles: appositions, compounds and copulas around a role noun."""
@@ -688,6 +794,14 @@ class Rules:
             return
         hedge = hedged(n)
         orgs = [k for w, o in _preps(n, ("of", "at", "behind", "for", "with")) for k in self.f.np(o, climb=True)]
+        orgs += [k for c in n.children if c.dep_ == "poss" for k in [self.f.at(c)] if k]
+        if not orgs and n.dep_ == "attr":
+            orgs = [k for w, o in _preps(n.head, ("at", "of", "for")) for k in self.f.np(o, climb=True)]
+        if not orgs and n.dep_ == "conj":  # "the co-founder and chief executive of Mistral"
+            orgs = [k for w, o in _preps(n.head, ("of", "at")) for k in self.f.np(o, climb=True)]
+        for c in n.children:
+            if c.dep_ == "conj" and c.lemma_.lower() in ROLE_LEADS | ROLE_FOUNDED | ROLE_WORKS:
+                orgs += [k for w, o in _preps(c, ("of", "at")) for k in self.f.np(o, climb=True)]
         orgs += [self.f.tok[c.i] for c in n.children
                  if c.dep_ in ("compound", "nmod", "amod") and c.i in self.f.tok]
         for c in n.children:  # "chief executive": the org sits on the compound "chief"
@@ -698,13 +812,21 @@ class Rules:
         if not orgs:
             return
         people: list[tuple[str, str]] = []
-        if n.dep_ == "appos":                                   # "Y, the CEO of X"
-            people += [(k, "appos-role") for k in self.f.np(n.head)]
+        role = n.head if n.dep_ == "conj" else n
+        if role.dep_ == "appos":                                # "Y, the CEO of X"
+            people += [(k, "appos-role") for k in self.f.np(role.head)]
+        if role.dep_ == "pobj" and role.head.lower_ == "as":    # "named Y as its CEO", "Y ... as CEO"
+            verb = role.head.head
+            objs = [k for c in verb.children if c.dep_ in ("dobj",) for k in self.f.np(c)]
+            if not objs and verb.dep_ == "pobj" and verb.head.lower_ == "with":
+                objs = self.f.np(verb)                            # "with Sean White as its CEO"
+            subs = [k for c in verb.children if c.dep_ in ("nsubj", "nsubjpass") for k in self.f.np(c)]
+            people += [(k, "copula-role") for k in (objs or subs)]
         people += [(k, "appos-role") for c in n.children if c.dep_ == "appos" for k in self.f.np(c)]
         if n.dep_ in ("compound", "amod") and n.head.i in self.f.tok:  # "OpenAI CEO Sam Altman"
             people.append((self.f.tok[n.head.i], "compound-role"))
-        if n.dep_ == "attr":                                     # "Y is the CEO of X"
-            people += [(k, "copula-role") for c in n.head.children if c.dep_ == "nsubj"
+        if role.dep_ == "attr":                                  # "Y is the CEO of X"
+            people += [(k, "copula-role") for c in role.head.children if c.dep_ == "nsubj"
                        for k in self.f.np(c)]
         for person, rule in people:
             if root(self.f.cls[person]) != "Person":
@@ -719,6 +841,7 @@ class Rules:
         else:
             heads = [k for c in n.head.children if c.dep_ == "nsubj" for k in self.f.np(c)]
         others = [k for w, o in _preps(n, ("of", "in", "to", "with")) for k in self.f.np(o, climb=True)]
+        others += [k for c in n.children if c.dep_ == "poss" for k in [self.f.at(c)] if k]
         pred = ORG_OF_ROLE[n.lemma_.lower()]
         hedge = hedged(n)
         for x in heads:
@@ -750,6 +873,9 @@ class Rules:
         """'a Chinese AI lab, DeepSeek', 'French startup Mistral': located_in the country."""
         country = DEMONYMS.get(t.lower_)
         key = self.f.place_keys.get(country) if country else None
+        if key is None and t.i in self.f.tok and root(self.f.cls[self.f.tok[t.i]]) == "Place" and \
+                t.dep_ == "compound" and t.head.lower_ in _ORG_HEADS and t.head.i not in self.f.tok:
+            key = self.f.tok[t.i]
         if key is None or t.dep_ not in ("amod", "compound", "nmod"):
             return
         head = t.head
@@ -768,8 +894,18 @@ class Rules:
             yield from self._emit(h, "located_in", key, "demonym", hedged(head))
 
 
+MAKER_NOUNS = {"maker", "developer", "creator", "builder", "manufacturer", "designer", "company",
+               "lab", "startup", "firm", "team"}
 _ORG_HEADS = {"lab", "startup", "start-up", "company", "firm", "chipmaker", "giant", "group",
               "developer", "maker", "unicorn", "rival", "fund", "venture", "conglomerate"}
+
+
+def lemma_of(t) -> str:
+    """The lower-case lemma, with "co-founded" and friends mapped to "co-found"."""
+    low = t.lower_
+    if low.startswith("co-found"):
+        return "co-found"
+    return t.lemma_.lower()
 
 
 def _noun_verb(t) -> bool:
@@ -778,8 +914,12 @@ def _noun_verb(t) -> bool:
         c.dep_ in ("dobj", "prep", "nsubj", "compound") for c in t.children)
 
 
-def _role_predicate(n) -> str | None:
+def _role_predicate(n, extra=None) -> str | None:
     words = {n.lemma_.lower()} | {c.lemma_.lower() for c in n.children if c.dep_ in ("compound", "amod")}
+    if extra is not None:
+        words |= {c.lemma_.lower() for c in extra.children if c.dep_ in ("compound", "amod")}
+    if words & {"former", "ex", "vice", "deputy", "senior", "assistant"} and not words & ROLE_FOUNDED:
+        return "works_for" if words & {"vice", "deputy", "senior", "assistant"} else "leads"
     if words & ROLE_FOUNDED:
         return "founded"
     if "chief" in words and words & {"scientist", "technology", "officer", "operating",

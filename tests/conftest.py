@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
+import rdflib
 
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:  # tests are run with .venv/bin/pytest from the repo root
@@ -61,6 +62,31 @@ def write_corpus(folder: Path, texts: dict[str, str] | None = None) -> Path:
     for name, text in (CORPUS if texts is None else texts).items():
         (folder / name).write_text(text, encoding="utf-8")
     return folder
+
+
+XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+
+
+def rdflib_term(term):
+    """An rdflib term for a pyoxigraph term, built field by field (no serialiser involved)."""
+    if isinstance(term, ox.NamedNode):
+        return rdflib.URIRef(term.value)
+    if isinstance(term, ox.BlankNode):
+        return rdflib.BNode(term.value)
+    if isinstance(term, ox.Literal):
+        if term.language:
+            return rdflib.Literal(term.value, lang=term.language)
+        if term.datatype.value == XSD_STRING:
+            return rdflib.Literal(term.value)
+        return rdflib.Literal(term.value, datatype=rdflib.URIRef(term.datatype.value))
+    raise TypeError(f"unexpected term {term!r}")
+
+
+def rdflib_graph(triples) -> rdflib.Graph:
+    g = rdflib.Graph()
+    for t in triples:
+        g.add((rdflib_term(t.subject), rdflib_term(t.predicate), rdflib_term(t.object)))
+    return g
 
 
 def quad_set(path: Path) -> set[ox.Quad]:
