@@ -130,7 +130,7 @@ class Frame:
                 described = [k for i, noun, k in self._described if i < t.i and noun == t.lemma_.lower()]
                 if described:
                     return described[-1]
-                return self._recent(t, want, window=3)
+                return self._recent(t, want, window=3, exclude=self._named_here(t))
         return None
 
     def _salience(self, upto: int) -> tuple[list[int], dict[int, set[str]], dict[str, int]]:
@@ -184,7 +184,13 @@ class Frame:
                 subjects.setdefault(n, set()).update(keys)
         return self._sal
 
-    def _recent(self, t, want: set[str], window: int = 2) -> str | None:
+    def _named_here(self, t) -> set[str]:
+        """Owners named later in t's sentence: 'The company uses Amazon's chips' cannot mean
+        Amazon (a repeated referent would be 'its')."""
+        sent = t.sent
+        return {key for i, key in self._order if t.i < i < sent.end and self.doc[i].dep_ == "poss"}
+
+    def _recent(self, t, want: set[str], window: int = 2, exclude: set[str] = frozenset()) -> str | None:
         """The most salient earlier entity of a wanted class (root or exact class names):
         subjects of recent sentences and the article's most mentioned entity first."""
         starts = [sent.start for sent in self._text_sents()] if self._sal is None else self._sal[0]
@@ -198,7 +204,7 @@ class Frame:
             if i < limit or not self._not_inside(i, t):
                 continue
             cls = self.cls[key]
-            if root(cls) not in want and cls not in want:
+            if (root(cls) not in want and cls not in want) or key in exclude:
                 continue
             n = max(m for m, st in enumerate(starts) if st <= i)
             score = 1.0 - (cur - n) / (window + 1) + i / (10_000 * (t.i + 1))
@@ -208,7 +214,7 @@ class Frame:
         for n in range(max(0, cur - window), cur):  # pronoun subjects resolved earlier
             for key in subjects.get(n, ()):
                 cls = self.cls[key]
-                if root(cls) in want or cls in want:
+                if (root(cls) in want or cls in want) and key not in exclude:
                     score = 2.0 - (cur - n) / (window + 1)
                     cands[key] = max(cands.get(key, -1.0), score)
         if not cands:
