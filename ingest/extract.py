@@ -74,8 +74,11 @@ class RuleExtractor:
                 if (s, f.predicate, o) in seen:
                     continue
                 seen.add((s, f.predicate, o))
-                rel = Relation(s, f.predicate, o, sent.text.strip(), sent.start_char,
-                               sent.end_char, f.rule, f.confidence)
+                text = sent.text
+                lead = len(text) - len(text.lstrip())
+                text = text.strip()
+                rel = Relation(s, f.predicate, o, text, sent.start_char + lead,
+                               sent.start_char + lead + len(text), f.rule, f.confidence)
                 evidence.append(rel)
         entities = []
         for key, e in res.entities.items():

@@ -117,13 +117,18 @@ _MD_RULES = [
 def markdown_to_text(md: str) -> tuple[str, str | None]:
     """Plain text of a Markdown document and its first heading."""
     title = None
-    m = re.search(r"^\s{0,3}#{1,6}\s+(.+?)\s*#*\s*$", md, re.M)
+    m = _MD_HEADING.search(md)
     if m:
         title = m.group(1).strip()
+        for rx, repl in _MD_RULES:
+            title = rx.sub(repl, title)
     for rx, repl in _MD_RULES:
         md = rx.sub(repl, md)
-    md = re.sub(r"^\s{0,3}#{1,6}\s+(.+?)\s*#*\s*$", r"\1", md, flags=re.M)
+    md = _MD_HEADING.sub(r"\1", md)
     return md, title
+
+
+_MD_HEADING = re.compile(r"^[ \t]{0,3}#{1,6}[ \t]+(.+?)[ \t]*#*[ \t]*$", re.M)
 
 
 def read_markdown(path: Path, options: ReadOptions = ReadOptions()) -> Iterator[Article]:

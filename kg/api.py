@@ -284,8 +284,12 @@ class KnowledgeGraph:
         import rdflib
 
         ds = rdflib.Dataset(default_union=True)
-        data = ox.serialize(self.store.quads(), format=ox.RdfFormat.N_QUADS)
-        ds.parse(data=data.decode("utf-8"), format="nquads")
+        graphs: dict[str, Any] = {}
+        for q in self.store.quads():  # built term by term: rdflib's N-Quads parser warns
+            g = graphs.get(q.graph_name.value)
+            if g is None:
+                g = graphs[q.graph_name.value] = ds.graph(rdflib.URIRef(q.graph_name.value))
+            g.add((_rdflib_term(q.subject), _rdflib_term(q.predicate), _rdflib_term(q.object)))
         for prefix, ns in PREFIXES.items():
             ds.bind(prefix, ns)
         return ds
@@ -311,6 +315,18 @@ class KnowledgeGraph:
 
 
 _CLASSES = set(CLASS_PARENT)
+
+
+def _rdflib_term(t):
+    import rdflib
+
+    if isinstance(t, ox.NamedNode):
+        return rdflib.URIRef(t.value)
+    if isinstance(t, ox.BlankNode):
+        return rdflib.BNode(t.value)
+    if t.language:
+        return rdflib.Literal(t.value, lang=t.language)
+    return rdflib.Literal(t.value, datatype=rdflib.URIRef(t.datatype.value))
 
 
 def _term(v) -> ox.NamedNode | ox.Literal:

@@ -106,9 +106,16 @@ def cmd_query(args) -> int:
         sparql = args.sparql
     with _open(args, read_only=True) as kg:
         result = kg.raw_query(sparql)
-        if isinstance(result, bool):
-            print("true" if result else "false" if args.format == "table" else
-                  json.dumps({"head": {}, "boolean": result}))
+        if isinstance(result, ox.QueryBoolean):
+            value = bool(result)
+            if args.format == "table":
+                print("true" if value else "false")
+            elif args.format == "json":
+                print(json.dumps({"head": {}, "boolean": value}))
+            else:
+                fmt = {"csv": ox.QueryResultsFormat.CSV, "tsv": ox.QueryResultsFormat.TSV,
+                       "xml": ox.QueryResultsFormat.XML}[args.format]
+                sys.stdout.write(result.serialize(format=fmt).decode("utf-8"))
             return 0
         if isinstance(result, ox.QuerySolutions):
             if args.format == "table":

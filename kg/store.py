@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import contextlib
 import re
+import time
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
@@ -29,12 +30,12 @@ class Store:
             elif read_only:
                 if not self.path.exists():
                     raise StoreError(f"{self.path}: no store here (run 'kg ingest' first)")
-                self._ox = ox.Store.read_only(str(self.path))
+                self._ox = _open_read_only(self.path)
             else:
                 self._ox = ox.Store(str(self.path))
-        except OSError as exc:
+        except (OSError, RuntimeError) as exc:
             raise StoreError(f"{self.path}: cannot open the store ({_first_line(exc)}); "
-                             f"is another kg process using it?") from None
+                             f"is another kg process writing to it?") from None
 
     @property
     def oxigraph(self) -> ox.Store:
@@ -58,15 +59,20 @@ INSERT DATA {{ GRAPH {g} {{
 INSERT DATA {{
 {body}
 }}"""
+        self._update(update)
+
+    def _update(self, update: str) -> None:
+        if self.read_only:
+            raise StoreError(f"{self.path}: the store is open read-only")
         try:
             self._ox.update(update)
-        except OSError as exc:
+        except (OSError, RuntimeError) as exc:
             raise StoreError(f"{self.path or 'memory'}: write failed ({_first_line(exc)})") from None
 
     def remove_graph(self, graph: str) -> None:
         """Remove an article graph and what only it contributed to the merged graph."""
         g = ox.NamedNode(graph)
-        self._ox.update(f"{_retract(g)} ;\nDROP SILENT GRAPH {g}")
+        self._update(f"{_retract(g)} ;\nDROP SILENT GRAPH {g}")
 
     def graph_hash(self, graph: str) -> str | None:
         """The kg:contentHash recorded for an article graph, if the graph exists."""
@@ -85,13 +91,22 @@ INSERT DATA {{
         article graphs), GRAPH reaches each article's own graph; the project's prefixes are
         predeclared."""
         try:
-            return self._ox.query(sparql, prefixes=PREFIXES, substitutions=substitutions)
+            try:
+                return self._ox.query(sparql, prefixes=PREFIXES, substitutions=substitutions)
+            except RuntimeError as exc:
+                if not substitutions or "projection" not in str(exc):
+                    raise
+                # a bound variable the query does not project: bind it with a trailing VALUES
+                # clause; terms are serialised by pyoxigraph, so values cannot alter the query
+                names = " ".join(str(v) for v in substitutions)
+                terms = " ".join(str(t) for t in substitutions.values())
+                return self._ox.query(f"{sparql}\nVALUES ({names}) {{ ({terms}) }}", prefixes=PREFIXES)
         except SyntaxError as exc:
             if _UPDATE.match(sparql):
                 raise QueryError("updates (INSERT, DELETE, DROP, LOAD, ...) are not allowed; "
                                  "this store answers queries only") from None
             raise QueryError(f"malformed query: {_first_line(exc)}") from None
-        except (OSError, ValueError, TypeError) as exc:
+        except (OSError, ValueError, TypeError, RuntimeError) as exc:
             raise QueryError(f"query failed: {_first_line(exc)}") from None
 
     def quads(self) -> Iterator[ox.Quad]:
@@ -113,6 +128,18 @@ INSERT DATA {{
         self.flush()
         with contextlib.suppress(Exception):
             del self._ox
+
+
+def _open_read_only(path: Path) -> ox.Store:
+    """Open read-only; a writer compacting files meanwhile can make one attempt fail."""
+    for attempt in range(5):
+        try:
+            return ox.Store.read_only(str(path))
+        except (OSError, RuntimeError):
+            if attempt == 4:
+                raise
+            time.sleep(0.05 * (attempt + 1))
+    raise AssertionError("unreachable")
 
 
 def _retract(g: ox.NamedNode) -> str:

@@ -9,8 +9,8 @@ import networkx as nx
 import pyoxigraph as ox
 import pytest
 import rdflib
-
 from conftest import CORPUS, RDFLIB_DATASET_PARSE, SHARED_FACT, write_corpus
+
 from kg import plugins
 from kg.api import IngestReport, KnowledgeGraph
 from kg.errors import ExportError, PluginNotFound, QueryError, ReadError
@@ -270,7 +270,7 @@ def test_to_networkx_nodes_and_edges(kg):
     facts = {(r["s"], PREDICATE_SNAKE[r["p"].rsplit("#", 1)[1]], r["o"]) for r in kg.query(FACTS)}
     assert {(s, d["predicate"], o) for s, o, d in g.edges(data=True)} == facts
     assert g.number_of_edges() == len(facts)
-    for s, o, key, d in g.edges(keys=True, data=True):
+    for _s, _o, key, d in g.edges(keys=True, data=True):
         assert key == d["predicate"]
         assert {"predicate", "support", "confidence", "evidence"} <= set(d)
         assert d["support"] == len({ev["article"] for ev in d["evidence"]})

@@ -13,8 +13,8 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 import rdflib
-
 from conftest import CORPUS, RDFLIB_DATASET_PARSE, quad_set, write_corpus
+
 from kg.api import KnowledgeGraph
 from kg.vocab import KG, PREDICATES
 
@@ -55,7 +55,7 @@ def test_ingest_twice_is_idempotent(run_cli, small_corpus, tmp_path):
     assert before
     r = run_cli("ingest", small_corpus, "--store", store)
     assert r.code == 0, r.err
-    assert f"read 3, new 0, updated 0, unchanged 3, failed 0" in r.out
+    assert "read 3, new 0, updated 0, unchanged 3, failed 0" in r.out
     after = quad_set(store)
     assert len(after) == len(before)
     assert after == before

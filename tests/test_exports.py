@@ -10,9 +10,9 @@ from pathlib import Path
 import networkx as nx
 import pytest
 import rdflib
+from conftest import RDFLIB_DATASET_PARSE, rdflib_graph, rdflib_term
 from rdflib.compare import isomorphic, to_isomorphic
 
-from conftest import RDFLIB_DATASET_PARSE, rdflib_graph, rdflib_term
 from exports.graph import nodes_csv_path
 from kg import plugins
 from kg.api import KnowledgeGraph
