@@ -184,6 +184,17 @@ class Frame:
                 subjects.setdefault(n, set()).update(keys)
         return self._sal
 
+    def _explicit_subject(self, i: int) -> bool:
+        """Whether token i names (part of) a clause subject: 'Nvidia CEO Jensen Huang, who...'."""
+        tok = self.doc[i]
+        for _ in range(3):
+            if tok.dep_ in ("nsubj", "nsubjpass"):
+                return True
+            if tok.dep_ not in ("compound", "poss", "appos", "conj", "amod", "nmod"):
+                return False
+            tok = tok.head
+        return False
+
     def _named_here(self, t) -> set[str]:
         """Owners named later in t's sentence: 'The company uses Amazon's chips' cannot mean
         Amazon (a repeated referent would be 'its')."""
@@ -208,7 +219,7 @@ class Frame:
                 continue
             n = max(m for m, st in enumerate(starts) if st <= i)
             score = 1.0 - (cur - n) / (window + 1) + i / (10_000 * (t.i + 1))
-            if key in subjects.get(n, ()):
+            if key in subjects.get(n, ()) or (n == cur and self._explicit_subject(i)):
                 score += 1.0
             cands[key] = max(cands.get(key, -1.0), score)
         for n in range(max(0, cur - window), cur):  # pronoun subjects resolved earlier
