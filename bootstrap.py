@@ -31,7 +31,7 @@ def install(extras: str) -> None:
 
     A stamp of the install inputs skips the work when nothing changed since last time.
     """
-    if sys.version_info < (3, 11):
+    if sys.version_info < (3, 11):  # noqa: UP036 - this file runs on whatever python3 is
         sys.exit(f"Python 3.11 or newer is needed; this is {sys.version.split()[0]}")
     if not PY.exists():
         print(f"creating {VENV}", flush=True)

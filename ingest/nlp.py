@@ -32,17 +32,20 @@ def _check_pin(name: str) -> None:
         )
 
 
-@functools.lru_cache(maxsize=4)
 def load(name: str | None = None):
     """Load a spaCy pipeline by package name or path, with the gazetteer ruler added.
 
     Never downloads anything; the result is cached, so each process loads a pipeline once.
     """
+    return _load(model_name(name))
+
+
+@functools.lru_cache(maxsize=4)
+def _load(name: str):
     import spacy
 
     from ingest.gazetteer import add_ruler
 
-    name = model_name(name)
     _check_pin(name)
     try:
         nlp = spacy.load(name, exclude=["senter"])

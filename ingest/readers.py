@@ -43,7 +43,8 @@ def decode(data: bytes, source: str) -> str:
                                 f"{exc.start})") from None
 
 
-_MONTHS = "January|February|March|April|May|June|July|August|September|October|November|December"
+_MONTHS = ("January|February|March|April|May|June|July|August|September|October|November|December"
+           "|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept|Sep|Oct|Nov|Dec")
 _DATE_LINE = re.compile(
     rf"^(?:(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day,?\s+)?((?:{_MONTHS})\.?\s+\d{{1,2}},?\s+\d{{4}})$"
     rf"|^(\d{{4}}-\d{{2}}-\d{{2}})$", re.IGNORECASE)
@@ -56,9 +57,10 @@ def parse_date_line(line: str) -> str | None:
         return None
     if m.group(2):
         return m.group(2)
-    raw = re.sub(r"[.,]", "", m.group(1))
+    month, day, year = re.sub(r"[.,]", " ", m.group(1)).split()
+    month = month[:3].title()
     try:
-        return datetime.strptime(" ".join(raw.split()), "%B %d %Y").date().isoformat()
+        return datetime.strptime(f"{month} {day} {year}", "%b %d %Y").date().isoformat()
     except ValueError:
         return None
 

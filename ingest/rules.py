@@ -278,7 +278,7 @@ class Frame:
             if key is not None and key not in out:
                 out.append(key)
             if key is None:  # "investors including A, B and C", "products such as X"
-                for w, o in _preps(head, ("including", "like", "such", "as", "among")):
+                for _w, o in _preps(head, ("including", "like", "such", "as", "among")):
                     for k in self.np(o):
                         if k not in out:
                             out.append(k)
@@ -487,9 +487,10 @@ class Rules:
                         if w == "with":
                             for k in self.f.np(o, climb=True):
                                 yield from self._emit(s, "uses", k, rule, hedge)
+            answers = [k for w, p in preps if w == "with" and lemma in ("respond", "counter")
+                       for k in self.f.np(p, climb=True)]  # "Nvidia responded with ... the H800"
             for s in subs:
-                for o in objs + [k for w, o in preps if w == "with" and lemma in ("respond", "counter")
-                                 for k in self.f.np(o, climb=True)]:
+                for o in objs + answers:
                     yield from self._emit(s, "develops", o, rule, hedge)
         elif frame == "fund":
             if lemma == "raise":  # "X raised $N from Y": Y funds X
@@ -611,7 +612,7 @@ class Rules:
     def _round(self, v, subs, hedge) -> Iterator[Found]:
         for c in v.children:
             if c.dep_ in OBJ_DEPS and c.lower_ in ROUND_NOUNS:
-                for w, o in _preps(c, ("in", "for", "into")):
+                for _w, o in _preps(c, ("in", "for", "into")):
                     for target in self.f.np(o, climb=True):
                         for s in subs:
                             yield from self._emit(s, "funds", target, "round-lead", hedge)
@@ -621,7 +622,7 @@ class Rules:
         """'X announced a partnership with Y (to create Z)', 'a partnership between X and Y'."""
         hedge = hedged(n)
         parties: list[str] = []
-        for w, o in _preps(n, ("with", "between", "among")):
+        for _w, o in _preps(n, ("with", "between", "among")):
             parties += self.f.np(o, climb=True)
         for c in n.children:
             if c.dep_ == "poss":

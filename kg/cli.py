@@ -61,7 +61,8 @@ def extraction_json(ex) -> dict:
     return {
         "source": ex.article.source or ex.article.id,
         "entities": [{"name": e.text_name or e.name, "type": e.cls, "types": ancestors(e.cls),
-                      "aliases": [a for a in e.aliases if a != (e.text_name or e.name)],
+                      "aliases": sorted({m.text for m in ex.mentions if m.key == e.key}
+                                        - {e.text_name or e.name}),
                       "iri": e.iri} for e in ex.entities],
         "relations": [{"subject": said(r.subject, r.start, r.end), "predicate": r.predicate,
                        "object": said(r.object, r.start, r.end), "evidence": r.sentence,
@@ -143,10 +144,10 @@ def _cell(term) -> str:
 
 def _print_table(names: list[str], data: list[list[str]]) -> None:
     widths = [max([len(n)] + [min(len(r[i]), 60) for r in data]) for i, n in enumerate(names)]
-    print("  ".join(n.ljust(w) for n, w in zip(names, widths)))
+    print("  ".join(n.ljust(w) for n, w in zip(names, widths, strict=False)))
     print("  ".join("-" * w for w in widths))
     for r in data:
-        print("  ".join((c if len(c) <= 60 else c[:57] + "...").ljust(w) for c, w in zip(r, widths)))
+        print("  ".join((c if len(c) <= 60 else c[:57] + "...").ljust(w) for c, w in zip(r, widths, strict=False)))
     print(f"({len(data)} row{'s' if len(data) != 1 else ''})")
 
 
@@ -213,7 +214,7 @@ def cmd_eval(args) -> int:
     kg = KnowledgeGraph.memory(model=args.model)
     score = Score()
     extractions = kg.extract([text for _, text in gold])
-    for (g, text), ex in zip(gold, extractions):
+    for (g, _text), ex in zip(gold, extractions, strict=True):
         if isinstance(ex, ReadError):
             _err(str(ex))
             score_document(g, {}, score)

@@ -130,7 +130,7 @@ def score_document(gold: dict, pred: dict, total: Score) -> None:
                                f"{r.get('evidence', '')[:90]}")
     # a prediction that matched a gold relation under an alternative predicate counts for
     # the gold predicate's precision too
-    for p, prf in total.by_predicate.items():
+    for _p, prf in total.by_predicate.items():
         prf.predicted = max(prf.predicted, prf.tp)
     total.documents += 1
 

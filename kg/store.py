@@ -1,7 +1,6 @@
 """The embedded RDF store (pyoxigraph): one named graph per article, replaced atomically."""
 from __future__ import annotations
 
-import contextlib
 import re
 import time
 from collections.abc import Iterable, Iterator
@@ -22,17 +21,18 @@ class Store:
     """An Oxigraph store on disk (or in memory when path is None)."""
 
     def __init__(self, path: str | Path | None = None, *, read_only: bool = False):
+        self._db: ox.Store | None = None
         self.path = Path(path) if path is not None else None
         self.read_only = read_only
         try:
             if self.path is None:
-                self._ox = ox.Store()
+                self._db = ox.Store()
             elif read_only:
                 if not self.path.exists():
                     raise StoreError(f"{self.path}: no store here (run 'kg ingest' first)")
-                self._ox = _open_read_only(self.path)
+                self._db = _open_read_only(self.path)
             else:
-                self._ox = ox.Store(str(self.path))
+                self._db = ox.Store(str(self.path))
         except (OSError, RuntimeError) as exc:
             raise StoreError(f"{self.path}: cannot open the store ({_first_line(exc)}); "
                              f"is another kg process writing to it?") from None
@@ -97,7 +97,12 @@ INSERT DATA {{
                 if not substitutions or "projection" not in str(exc):
                     raise
                 # a bound variable the query does not project: bind it with a trailing VALUES
-                # clause; terms are serialised by pyoxigraph, so values cannot alter the query
+                # clause (terms serialised by pyoxigraph, so values cannot alter the query);
+                # that joins before projection only in a plain query, so anything else is refused
+                if _NOT_PLAIN.search(sparql) or len(re.findall(r"(?i)\bSELECT\b", sparql)) > 1:
+                    names = ", ".join(str(v) for v in substitutions)
+                    raise QueryError(f"bound variable(s) {names} must appear in the SELECT clause of "
+                                     f"a query with grouping, aggregates, subqueries or VALUES") from None
                 names = " ".join(str(v) for v in substitutions)
                 terms = " ".join(str(t) for t in substitutions.values())
                 return self._ox.query(f"{sparql}\nVALUES ({names}) {{ ({terms}) }}", prefixes=PREFIXES)
@@ -125,9 +130,20 @@ INSERT DATA {{
         return sum(1 for _ in self.quads())
 
     def close(self) -> None:
+        if self._db is None:
+            return
         self.flush()
-        with contextlib.suppress(Exception):
-            del self._ox
+        self._db = None
+
+    @property
+    def _ox(self) -> ox.Store:
+        if self._db is None:
+            raise StoreError(f"{self.path or 'memory'}: the store is closed")
+        return self._db
+
+
+_NOT_PLAIN = re.compile(r"(?i)\bGROUP\s+BY\b|\bVALUES\b|\bHAVING\b|"
+                        r"\b(?:COUNT|SUM|AVG|MIN|MAX|SAMPLE|GROUP_CONCAT)\s*\(")
 
 
 def _open_read_only(path: Path) -> ox.Store:

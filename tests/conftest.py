@@ -44,10 +44,10 @@ CORPUS: dict[str, str] = {
     ),
 }
 
-# rdflib 7.6's own Dataset.parse() calls its deprecated Dataset.default_context, so every
-# KnowledgeGraph.to_rdflib() (and kg.validate(), which uses it) warns; with the project's
-# filterwarnings=error that is an exception. test_api.py::test_to_rdflib_emits_no_warnings
-# keeps that visible; tests about other behaviour of those functions ignore just this warning.
+# rdflib 7.6's own Dataset.parse() calls its deprecated Dataset.default_context, which the
+# project's filterwarnings=error turns into an exception. Tests that parse N-Quads, TriG or
+# JSON-LD with rdflib themselves ignore just this warning; the project's own code must not
+# trigger it (test_api.py::test_to_rdflib_emits_no_warnings).
 RDFLIB_DATASET_PARSE = pytest.mark.filterwarnings(
     "ignore:Dataset.default_context is deprecated:DeprecationWarning")
 

@@ -9,11 +9,12 @@ import io
 import json
 import re
 from pathlib import Path
+from xml.etree import ElementTree
 
 import pyoxigraph as ox
 import pytest
 import rdflib
-from conftest import CORPUS, RDFLIB_DATASET_PARSE, quad_set, write_corpus
+from conftest import CORPUS, quad_set, write_corpus
 
 from kg.api import KnowledgeGraph
 from kg.vocab import KG, PREDICATES
@@ -321,12 +322,16 @@ def test_query_ask_table(run_cli, ingested_store):
     assert (no.code, no.out.strip()) == (0, "false"), no.err
 
 
-def test_query_ask_json(run_cli, ingested_store):
+def test_query_ask_json_and_xml(run_cli, ingested_store):
     for query, expected in (("ASK { ?p kg:founded ?o }", True),
                             ("ASK { ?p kg:founded <https://example.org/none> }", False)):
         r = run_cli("query", query, "--format", "json", "--store", ingested_store.path)
         assert r.code == 0, r.err
         assert json.loads(r.out)["boolean"] is expected
+        r = run_cli("query", query, "--format", "xml", "--store", ingested_store.path)
+        assert r.code == 0, r.err
+        ns = "{http://www.w3.org/2005/sparql-results#}"
+        assert ElementTree.fromstring(r.out).find(f"{ns}boolean").text == str(expected).lower()
 
 
 def test_query_construct_prints_ntriples(run_cli, ingested_store):
@@ -468,7 +473,6 @@ def test_entity_unknown(run_cli, ingested_store):
     assert r.out == ""
 
 
-@RDFLIB_DATASET_PARSE
 def test_validate_ingested_store(run_cli, ingested_store):
     r = run_cli("validate", "--store", ingested_store.path)
     assert r.code == 0, r.out
@@ -564,3 +568,13 @@ def test_console_script_exit_codes(run_script, tmp_path):
     assert p.stdout.splitlines()[0] == "o" and len(p.stdout.splitlines()) >= 2
     p = run_script("entity", "Jensen Huang", "--store", store)
     assert p.returncode == 0 and p.stdout.startswith("Jensen Huang  (Person)")
+
+
+def test_extract_relation_names_are_entity_names_or_aliases(run_cli, tmp_path):
+    f = tmp_path / "a.txt"
+    f.write_text("Nvidia Corp. unveiled the Blackwell chip. Nvidia also sells the H100 chip.\n")
+    rec = json.loads(run_cli("extract", str(f)).out)
+    known = {n for e in rec["entities"] for n in [e["name"], *e["aliases"]]}
+    assert rec["relations"]
+    for r in rec["relations"]:
+        assert r["subject"] in known and r["object"] in known, r

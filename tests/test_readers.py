@@ -255,3 +255,16 @@ def test_forcing_a_reader(tmp_path):
     assert md.title == "Heading Here" and "See the site." in md.text
     with pytest.raises(PluginNotFound, match="markdown, text"):
         list(read([f], ReadOptions(reader="pdf")))
+
+
+@pytest.mark.parametrize("line, iso", [
+    ("Feb. 3, 2025", "2025-02-03"),
+    ("Sept. 9, 2025", "2025-09-09"),
+    ("Tuesday, Jan 7, 2025", "2025-01-07"),
+    ("February 30, 2025", None),        # not a date
+    ("Febuary 3, 2025", None),          # not a month
+])
+def test_abbreviated_datelines(line, iso):
+    from ingest.readers import parse_date_line
+
+    assert parse_date_line(line) == iso

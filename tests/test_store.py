@@ -8,7 +8,7 @@ import re
 import pyoxigraph as ox
 import pytest
 import rdflib
-from conftest import CORPUS, RDFLIB_DATASET_PARSE, rdflib_graph, write_corpus
+from conftest import CORPUS, rdflib_graph, write_corpus
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -340,7 +340,6 @@ def test_tampered_graph_has_violations(article_graphs, tamper, expect):
     assert any(expect in p for p in problems), problems
 
 
-@RDFLIB_DATASET_PARSE
 def test_validate_reports_the_tampered_article_graph(nlp_ready):
     kg = KnowledgeGraph.memory()
     good = make_extraction("good", [SHARED])
@@ -434,3 +433,11 @@ def test_any_name_gives_a_valid_iri(name, cls):
 def test_distinct_normalised_names_give_distinct_iris(batch):
     iris = [entity_iri(n, "Company") for n in batch]
     assert len(set(iris)) == len(batch)
+
+
+def test_a_closed_store_says_so(tmp_path):
+    kg = KnowledgeGraph.open(tmp_path / "db")
+    kg.close()
+    kg.close()  # closing twice is harmless
+    with pytest.raises(StoreError, match="closed"):
+        kg.query("SELECT * WHERE { ?s ?p ?o }")
