@@ -172,7 +172,7 @@ def find_mentions(doc, gaz: Gazetteer) -> list[Span]:
             if entry and entry.ambiguous and not _confirmed_ambiguous(doc, start, end):
                 pending.append((start, end, text, ent, heading))
                 continue
-            longer = _longer_name(doc, start, end, ent.label_, gaz)
+            longer = None if heading else _longer_name(doc, start, end, ent.label_, gaz)
             if longer:
                 spans.append(longer)
                 continue

@@ -137,3 +137,9 @@ def test_samples_gate(kg):
     assert score.documents >= 15
     assert score.relations.f1 >= SAMPLES_RELATION_F1, score.missed + score.false
     assert score.entities.f1 >= SAMPLES_ENTITY_F1
+
+
+def test_headline_title_case_does_not_grow_names(kg):
+    ex = kg.extractor.extract(Article(id="t", text=(
+        "How China's DeepSeek Redefined AI Competition\n\nDeepSeek released R1 in January.")))
+    assert {e.text_name for e in ex.entities if e.cls != "Country"} == {"DeepSeek", "R1"}
