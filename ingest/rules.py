@@ -30,7 +30,7 @@ VERB_FRAMES: dict[str, str] = {
     **dict.fromkeys(("use", "deploy", "run", "rely", "adopt", "utilize", "utilise", "leverage",
                      "power", "tap", "license", "integrate", "equip", "rent", "order", "operate",
                      "stockpile", "add", "install"), "use"),
-    **dict.fromkeys(("lead", "head", "helm", "chair", "steer", "oversee", "manage", "run"), "lead"),
+    **dict.fromkeys(("lead", "head", "helm", "chair", "steer", "oversee", "manage"), "lead"),
     **dict.fromkeys(("work", "hire", "employ", "recruit", "poach", "leave", "quit", "depart",
                      "come", "move"), "work"),
     **dict.fromkeys(("base", "headquarter", "locate", "operate", "headquartered"), "locate"),
@@ -267,12 +267,17 @@ class Frame:
         for head in [t, *_conjuncts(t)]:
             key = self.at(head)
             if key is None:
-                for c in head.children:
-                    if c.dep_ in ("compound", "appos", "amod", "nmod", "npadvmod") and c.i in self.tok:
-                        key = self.tok[c.i]
-                        if c.dep_ == "appos" or root(self.cls[key]) != "Place":
-                            break
-                        key = None
+                parts = [c for c in head.children
+                         if c.dep_ in ("compound", "appos", "amod", "nmod", "npadvmod") and c.i in self.tok]
+                fit = _TYPE_ROOT.get(head.lemma_.lower())
+                # "AWS Trainium chips": the name that fits the type word names the thing
+                ranked = sorted(parts, key=lambda c: (c.dep_ != "appos",
+                                                      root(self.cls[self.tok[c.i]]) != fit,
+                                                      root(self.cls[self.tok[c.i]]) == "Place",
+                                                      -c.i))
+                if ranked and (ranked[0].dep_ == "appos" or
+                               root(self.cls[self.tok[ranked[0].i]]) != "Place"):
+                    key = self.tok[ranked[0].i]
             if key is None and climb and head.dep_ == "appos":
                 key = self.at(head.head)
             if key is not None and key not in out:
@@ -304,6 +309,14 @@ class Frame:
         return []
 
 
+_TYPE_ROOT = {  # type words and the root class of the names they take
+    **dict.fromkeys(("chip", "gpu", "processor", "accelerator", "superchip", "tpu", "cpu",
+                     "supercomputer", "cluster", "system", "server"), "Hardware"),
+    **dict.fromkeys(("model", "llm", "family", "series"), "AIModel"),
+    **dict.fromkeys(("app", "assistant", "chatbot", "platform", "service", "browser", "tool",
+                     "product", "phone", "smartphone"), "Product"),
+    **dict.fromkeys(("company", "startup", "lab", "firm", "fund", "group"), "Organization"),
+}
 _BUSINESS = {"Organization", "Company", "AILab", "Investor"}
 _DEFINITE = {  # definite descriptions and the classes they can refer to
     "lab": {"AILab", "Company", "Organization"}, "company": _BUSINESS, "startup": _BUSINESS,
@@ -481,6 +494,13 @@ class Rules:
                     yield from self._emit(s, pred, o, rule, hedge)
         elif frame == "develop":
             subs = [self._employer(s_tok_key) or s_tok_key for s_tok_key in subs]
+            if lemma == "train":  # "trained on Google's TPUs": the trainer or the model uses them
+                on = [k for w, o in preps if w == "on" for k in self.f.np(o, climb=True)]
+                on += [k for c in v.children if c.dep_ in OBJ_DEPS for w, o in _preps(c, ("on",))
+                       for k in self.f.np(o, climb=True)]
+                for u in (objs if passive else subs) or subs:
+                    for h in on:
+                        yield from self._emit(u, "uses", h, rule, hedge)
             if lemma in ("upgrade", "update", "equip"):  # "upgrade their systems with X chips"
                 for s in subs:
                     for w, o in preps:
@@ -537,7 +557,10 @@ class Rules:
                     yield from self._emit(s, "competes_with", o, rule, hedge)
         elif frame == "use":
             on = [k for w, o in preps if w in ("on", "with") for k in self.f.np(o, climb=True)]
-            if on and lemma in ("run", "train", "deploy", "power"):
+            obj_toks = [c for c in v.children if c.dep_ in OBJ_DEPS]
+            if lemma in ("run", "train", "deploy", "power", "host", "serve"):
+                on += [k for c in obj_toks for w, o in _preps(c, ("on",)) for k in self.f.np(o, climb=True)]
+            if on and lemma in ("run", "train", "deploy", "power", "host", "serve"):
                 subs = subs + [o for o in objs if root(self.f.cls[o]) in ("AIModel", "Product")]
                 targets = on
             else:
@@ -545,6 +568,11 @@ class Rules:
             for s in subs:
                 for o in targets:
                     yield from self._emit(s, "uses", o, rule, hedge)
+            if lemma == "run":  # "Masayoshi Son, who still runs it": a person runs an organisation
+                for s in subs:
+                    if root(self.f.cls[s]) == "Person":
+                        for o in objs:
+                            yield from self._emit(s, "leads", o, rule, hedge)
         elif frame == "lead":
             if any(c.lower_ in ROUND_NOUNS for c in v.children if c.dep_ in OBJ_DEPS):
                 yield from self._round(v, subs, hedge)
