@@ -70,7 +70,7 @@ PRIORS = {  # rule -> prior confidence (to be calibrated on the annotated sample
     "jv-create": 0.8, "round-lead": 0.85, "poss": 0.75, "poss-role": 0.85, "appos-role": 0.85,
     "compound-role": 0.85, "copula-role": 0.85, "demonym": 0.75, "based": 0.85,
     "acl-passive": 0.7, "org-role": 0.8, "compound-maker": 0.75, "maker-noun": 0.8,
-    "participants": 0.7, "backers": 0.8, "office": 0.75,
+    "participants": 0.7, "backers": 0.8, "office": 0.75, "surface-role": 0.85,
 }
 
 
@@ -379,6 +379,7 @@ class Rules:
         self.last_funded: str | None = None
 
     def run(self, sent) -> Iterator[Found]:
+        yield from self._surface_roles(sent)
         for t in sent:
             frame = VERB_FRAMES.get(lemma_of(t))
             if frame and (t.pos_ in ("VERB", "AUX") or t.tag_.startswith("VB") or _noun_verb(t)):
@@ -406,6 +407,73 @@ class Rules:
                     t.dep_ == "compound" and t.i in self.f.tok and t.head.lower_ in _ORG_HEADS):
                 yield from self._demonym(t)
 
+    # -- surface patterns (parse-independent) -------------------------------------------
+    def _spans(self, sent) -> list[tuple[int, int, str]]:
+        """Entity mentions in a sentence as (start, end, key), in order."""
+        out: list[tuple[int, int, str]] = []
+        for i in range(sent.start, sent.end):
+            key = self.f.tok.get(i)
+            if key is None:
+                continue
+            if out and out[-1][1] == i and out[-1][2] == key:
+                out[-1] = (out[-1][0], i + 1, key)
+            else:
+                out.append((i, i + 1, key))
+        return out
+
+    def _role_run(self, i: int, end: int) -> tuple[int, list[str]]:
+        """Role words from token i: 'former chief technology officer', 'co-founder and CEO'."""
+        doc, words, j = self.f.doc, [], i
+        while j < end and j - i < 7:
+            low = doc[j].lower_
+            if low in _ROLE_WORDS or doc[j].lemma_.lower() in _ROLE_WORDS:
+                words.append(doc[j].lemma_.lower() if low not in _ROLE_WORDS else low)
+            elif not (low in ("and", "-", "the", "a", "an", "its") and words or low in ("the", "a", "an", "its")):
+                break
+            j += 1
+        while j > i and doc[j - 1].lower_ in ("and", "-", "the", "a", "an"):
+            j -= 1
+        return j, words
+
+    def _surface_roles(self, sent) -> Iterator[Found]:
+        """'Y, X's (former) chief executive', 'X's chief executive Y', 'X chief executive Y',
+        'Y, the co-founder and CEO of X'."""
+        doc = self.f.doc
+        spans = self._spans(sent)
+        kinds = {k: root(self.f.cls[k]) for _, _, k in spans}
+        for n, (a, b, key) in enumerate(spans):
+            nxt = spans[n + 1] if n + 1 < len(spans) else None
+            if kinds[key] == "Organization" and nxt and kinds[nxt[2]] == "Person":
+                j = b + (1 if b < sent.end and doc[b].tag_ == "POS" else 0)
+                stop, words = self._role_run(j, nxt[0])
+                if words and stop == nxt[0]:
+                    yield from self._role_facts(nxt[2], key, words)
+            if kinds[key] == "Person" and b < sent.end and doc[b].text == ",":
+                j = b + 1
+                while j < sent.end and doc[j].lower_ in ("the", "a", "an"):
+                    j += 1
+                org = None
+                if nxt and nxt[0] == j and kinds[nxt[2]] == "Organization" and nxt[1] < sent.end \
+                        and doc[nxt[1]].tag_ == "POS":
+                    org, j = nxt[2], nxt[1] + 1
+                stop, words = self._role_run(j, sent.end)
+                if not words:
+                    continue
+                if org is None and stop < sent.end and doc[stop].lower_ in ("of", "at"):
+                    after = next((s for s in spans if s[0] == stop + 1), None)
+                    if after and kinds[after[2]] == "Organization":
+                        org = after[2]
+                if org is not None:
+                    yield from self._role_facts(key, org, words)
+
+    def _role_facts(self, person: str, org: str, words: list[str]) -> Iterator[Found]:
+        ws = set(words)
+        if ws & ROLE_FOUNDED:
+            yield from self._emit(person, "founded", org, "surface-role", False)
+        pred = role_predicate(ws - ROLE_FOUNDED)
+        if pred:
+            yield from self._emit(person, pred, org, "surface-role", False)
+
     # -- emission ----------------------------------------------------------------------
     def _emit(self, s, p, o, rule, hedge=False, conf_scale=1.0) -> Iterator[Found]:
         if s is None or o is None or s == o:
@@ -422,9 +490,9 @@ class Rules:
     def _subjects(self, v) -> tuple[list[str], bool]:
         """Subject entities of a verb, and whether they were inherited from another clause."""
         subs = [k for c in v.children if c.dep_ in SUBJ_DEPS for k in self.f.np(c, climb=True)]
-        if not subs and _noun_verb(v):  # "Mistral AI competes with": the name hangs as compound
-            subs = [k for c in v.children if c.dep_ in ("compound", "nsubj") and c.i < v.i
-                    for k in self.f.np(c)]
+        if not subs:  # "Mistral AI competes with": a mis-parsed name hangs left of the verb
+            subs = [k for c in v.children if c.dep_ in ("compound", "amod", "npadvmod", "nmod")
+                    and c.i < v.i and c.i in self.f.tok for k in self.f.np(c)]
             subs = [k for k in subs if root(self.f.cls[k]) != "Place"]
         if subs:
             return subs, False
@@ -942,6 +1010,11 @@ class Rules:
 
 MAKER_NOUNS = {"maker", "developer", "creator", "builder", "manufacturer", "designer", "company",
                "lab", "startup", "firm", "team"}
+_ROLE_WORDS = {"chief", "executive", "officer", "ceo", "cto", "cfo", "coo", "president", "chairman",
+               "chairwoman", "chair", "founder", "co-founder", "cofounder", "head", "director",
+               "former", "technology", "scientist", "science", "operating", "financial", "research",
+               "ai", "vice", "senior", "executive", "researcher", "engineer", "boss", "leader",
+               "managing", "partner", "product", "marketing", "general", "counsel", "co-chief"}
 _ORG_HEADS = {"lab", "startup", "start-up", "company", "firm", "chipmaker", "giant", "group",
               "developer", "maker", "unicorn", "rival", "fund", "venture", "conglomerate"}
 
@@ -964,14 +1037,19 @@ def _role_predicate(n, extra=None) -> str | None:
     words = {n.lemma_.lower()} | {c.lemma_.lower() for c in n.children if c.dep_ in ("compound", "amod")}
     if extra is not None:
         words |= {c.lemma_.lower() for c in extra.children if c.dep_ in ("compound", "amod")}
-    if words & {"former", "ex", "vice", "deputy", "senior", "assistant"} and not words & ROLE_FOUNDED:
-        return "works_for" if words & {"vice", "deputy", "senior", "assistant"} else "leads"
+    return role_predicate(words)
+
+
+def role_predicate(words: set[str]) -> str | None:
+    """The predicate a set of role words states: founder -> founded, CEO -> leads,
+    CTO or vice president -> works_for."""
     if words & ROLE_FOUNDED:
         return "founded"
-    if "chief" in words and words & {"scientist", "technology", "officer", "operating",
-                                     "financial", "research"} - {"executive"}:
-        return "works_for" if "executive" not in words else "leads"
-    if words & ROLE_LEADS:
+    if words & {"vice", "deputy", "senior", "assistant"} or ("chief" in words and words & {
+            "technology", "scientist", "science", "operating", "financial", "research", "ai",
+            "product", "marketing"}):
+        return "works_for"
+    if words & (ROLE_LEADS | {"ceo"}):
         return "leads"
     if words & ROLE_WORKS:
         return "works_for"
