@@ -71,6 +71,7 @@ PRIORS = {  # rule -> prior confidence (to be calibrated on the annotated sample
     "compound-role": 0.85, "copula-role": 0.85, "demonym": 0.75, "based": 0.85,
     "acl-passive": 0.7, "org-role": 0.8, "compound-maker": 0.75, "maker-noun": 0.8,
     "participants": 0.7, "backers": 0.8, "office": 0.75, "surface-role": 0.85,
+    "rival-noun": 0.7,
 }
 
 
@@ -394,6 +395,9 @@ class Rules:
                 yield from self._role(t)
             if t.lemma_.lower() in MAKER_NOUNS and t.pos_ == "NOUN":
                 yield from self._maker(t)
+            if t.lemma_.lower() in ("rival", "competitor", "challenger") and t.pos_ in ("NOUN", "PROPN") \
+                    and t.dep_ not in ("appos", "attr"):
+                yield from self._rivals(t)
             if t.lemma_.lower() in ORG_OF_ROLE and t.pos_ == "NOUN" and t.dep_ in ("appos", "attr"):
                 yield from self._org_role(t)
             if t.lemma_.lower() in ("participant", "investor", "backer", "part") or \
@@ -817,6 +821,26 @@ class Rules:
                 pred = "owns" if p.lower_ not in ("his", "her") else "leads"
                 yield from self._emit(owner, pred, t, "poss", hedge)
 
+    def _rivals(self, t) -> Iterator[Found]:
+        """'Rivals AMD and Intel are racing', 'rivals such as DeepSeek': they compete with the
+        owner named by a possessive, else with the organisation the passage is about."""
+        named = []
+        if t.dep_ in ("compound", "amod", "nmod") and t.head.i in self.f.tok:
+            named = self.f.np(t.head)
+        named += [k for c in t.children if c.dep_ in ("appos", "compound") and c.i in self.f.tok
+                  for k in self.f.np(c)]
+        named += [k for w, o in _preps(t, ("such", "as", "like", "including")) for k in self.f.np(o)]
+        named += [k for c in t.children if c.dep_ == "amod" and c.lower_ == "such"
+                  for w, o in _preps(c, ("as",)) for k in self.f.np(o)]
+        named = [k for k in dict.fromkeys(named) if root(self.f.cls[k]) == "Organization"]
+        if not named:
+            return
+        owner = next((k for c in t.children if c.dep_ == "poss" for k in [self.f.at(c)] if k), None)
+        if owner is None:
+            owner = self.f._recent(t, {"Organization"}, exclude=set(named))
+        for k in named:
+            yield from self._emit(owner, "competes_with", k, "rival-noun", hedged(t))
+
     def _participants(self, t) -> Iterator[Found]:
         """'A and B were among the participants', 'with A and B taking part', 'A joined the
         round', 'Its early backers included A and B': they fund the company the round is for."""
@@ -1028,9 +1052,15 @@ def lemma_of(t) -> str:
 
 
 def _noun_verb(t) -> bool:
-    """A verb the tagger took for a noun: 'Google, Meta and Anthropic use ...' (ROOT noun)."""
-    return t.pos_ == "NOUN" and t.dep_ == "ROOT" and any(
-        c.dep_ in ("dobj", "prep", "nsubj", "compound") for c in t.children)
+    """A verb the tagger took for a noun: 'Google, Meta and Anthropic use ...' (ROOT noun),
+    'Mistral competes with OpenAI' (a plural-looking noun with the name hanging on it)."""
+    if t.pos_ != "NOUN":
+        return False
+    if t.dep_ == "ROOT":
+        return any(c.dep_ in ("dobj", "prep", "nsubj", "compound") for c in t.children)
+    return t.tag_ == "NNS" and t.lower_.endswith("s") and any(
+        c.dep_ in ("amod", "compound", "nsubj") and c.i < t.i and c.pos_ in ("PROPN", "ADJ")
+        for c in t.children) and any(c.dep_ == "prep" for c in t.children)
 
 
 def _role_predicate(n, extra=None) -> str | None:
