@@ -9,6 +9,7 @@ from ingest import nlp as nlp_stage
 from ingest.gazetteer import Gazetteer, load_gazetteer
 from ingest.mentions import _is_heading, find_mentions, resolve
 from ingest.rules import RULESET, Frame, Rules
+from ingest.values import parse_date, parse_money
 from kg.iri import entity_iri
 from kg.model import Article, Entity, Extraction, Mention, Relation
 from kg.vocab import SYMMETRIC, root
@@ -22,6 +23,33 @@ def line_breaks(doc):
         if "\n" in prev.text or "\n" in prev.whitespace_:
             tok.is_sent_start = True
     return doc
+
+
+MONEY_PREDICATES = {"funds", "acquires", "partners_with"}
+
+
+def _values(doc, sent, found) -> tuple[str | None, str | None, str | None]:
+    """Date and money stated in the clause of the fact's trigger ("founded in 2021",
+    "led a $6.6 billion round"); nothing when the trigger's clause has none."""
+    if found.anchor is None:
+        return None, None, None
+    anchor = doc[found.anchor]
+    clause = anchor
+    while clause.pos_ not in ("VERB", "AUX") and clause.dep_ not in ("ROOT",) and clause.head is not clause:
+        clause = clause.head
+    span = range(clause.left_edge.i, clause.right_edge.i + 1)
+    date = amount = currency = None
+    for ent in sent.ents:
+        if ent.root.i not in span:
+            continue
+        if ent.label_ == "DATE" and date is None:
+            got = parse_date(ent.text)
+            date = got[0] if got else None
+        elif ent.label_ == "MONEY" and amount is None and found.predicate in MONEY_PREDICATES:
+            got = parse_money(ent.text)
+            if got:
+                amount, currency = str(got[0]), got[1]
+    return date, amount, currency
 
 
 class RuleExtractor:
@@ -77,8 +105,10 @@ class RuleExtractor:
                 text = sent.text
                 lead = len(text) - len(text.lstrip())
                 text = text.strip()
+                date, amount, currency = _values(doc, sent, f)
                 rel = Relation(s, f.predicate, o, text, sent.start_char + lead,
-                               sent.start_char + lead + len(text), f.rule, f.confidence)
+                               sent.start_char + lead + len(text), f.rule, f.confidence,
+                               date, amount, currency)
                 evidence.append(rel)
         entities = []
         for key, e in res.entities.items():

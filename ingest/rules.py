@@ -85,6 +85,7 @@ class Found:
     rule: str
     confidence: float
     hedged: bool = False
+    anchor: int | None = None   # token index of the trigger whose clause states the fact
 
 
 class Frame:
@@ -149,6 +150,10 @@ class Frame:
             self._sents = self._text_sents()
             self._done = 0
             self._described: list[tuple[int, str, str]] = []  # (token, noun, entity)
+            for i, key in self._order:  # "Thinking Machines Lab" is described as a lab
+                last = self.doc[i]
+                if last.lemma_.lower() in _DEFINITE and (i + 1 not in self.tok or self.tok[i + 1] != key):
+                    self._described.append((i, last.lemma_.lower(), key))
             for tok in self.doc:
                 if tok.pos_ == "NOUN" and tok.lemma_.lower() in _DEFINITE:
                     owner = None
@@ -163,6 +168,7 @@ class Frame:
                                       and c.i > tok.i), None)  # "the startup MosaicML"
                     if owner:
                         self._described.append((tok.i, tok.lemma_.lower(), owner))
+            self._described.sort()
         starts, subjects, counts = self._sal
         while self._done < min(upto, len(self._sents)):
             n = self._done
@@ -378,10 +384,13 @@ class Rules:
     def __init__(self, frame: Frame):
         self.f = frame
         self.last_funded: str | None = None
+        self.anchor: int | None = None
 
     def run(self, sent) -> Iterator[Found]:
+        self.anchor = None
         yield from self._surface_roles(sent)
         for t in sent:
+            self.anchor = t.i
             frame = VERB_FRAMES.get(lemma_of(t))
             if frame and (t.pos_ in ("VERB", "AUX") or t.tag_.startswith("VB") or _noun_verb(t)):
                 yield from self._verb(t, frame)
@@ -445,7 +454,7 @@ class Rules:
         doc = self.f.doc
         spans = self._spans(sent)
         kinds = {k: root(self.f.cls[k]) for _, _, k in spans}
-        for n, (a, b, key) in enumerate(spans):
+        for n, (_start, b, key) in enumerate(spans):
             nxt = spans[n + 1] if n + 1 < len(spans) else None
             if kinds[key] == "Organization" and nxt and kinds[nxt[2]] == "Person":
                 j = b + (1 if b < sent.end and doc[b].tag_ == "POS" else 0)
@@ -488,7 +497,8 @@ class Rules:
             return
         if p == "funds" and not hedge:
             self.last_funded = o
-        yield Found(s, p, o, f"{RULESET}/{rule}", round(PRIORS[rule] * conf_scale, 3), hedge)
+        yield Found(s, p, o, f"{RULESET}/{rule}", round(PRIORS[rule] * conf_scale, 3), hedge,
+                    self.anchor)
 
     # -- verbs -------------------------------------------------------------------------
     def _subjects(self, v) -> tuple[list[str], bool]:
@@ -851,10 +861,11 @@ class Rules:
             target = [k for c in t.children if c.dep_ == "poss" for k in [self.f.at(c)] if k]
             funders = [k for c in t.head.children if c.dep_ in ("dobj", "attr") for k in self.f.np(c)]
         elif lemma in ("participant", "investor", "backer") and t.dep_ == "pobj" and t.head.lower_ == "among":
-            verb = t.head.head                                       # "A were among the investors"
-            funders = [k for c in verb.children if c.dep_ in ("nsubj", "nsubjpass") for k in self.f.np(c)]
-            if not funders and verb.pos_ in ("PROPN", "NOUN"):
-                funders = self.f.np(verb)                            # "with Nvidia and AMD among"
+            verb = t.head.head
+            if verb.pos_ in ("PROPN", "NOUN"):                       # "with Nvidia and AMD among"
+                funders = self.f.np(verb)
+            elif verb.lemma_ == "be":                                # "A and B were among the investors"
+                funders = [k for c in verb.children if c.dep_ == "nsubj" for k in self.f.np(c)]
         elif lemma == "part" and t.head.lemma_ == "take":
             verb = t.head
             funders = [k for c in verb.children if c.dep_ in ("nsubj",) for k in self.f.np(c)]

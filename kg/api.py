@@ -234,8 +234,10 @@ class KnowledgeGraph:
         for direction, pattern in (("out", "?x rdf:subject ?e ; rdf:object ?other"),
                                    ("in", "?x rdf:object ?e ; rdf:subject ?other")):
             rows = self.query(f"""SELECT ?e ?p ?other ?otherLabel ?sentence ?conf ?rule ?a ?title ?url ?date
+                       ?when ?amount ?currency
                 WHERE {{ {pattern} ; rdf:predicate ?p ; kg:evidence ?sentence ;
                          kg:confidence ?conf ; kg:rule ?rule ; prov:wasDerivedFrom ?a .
+                  OPTIONAL {{ ?x kg:date ?when }} OPTIONAL {{ ?x kg:amount ?amount ; kg:currency ?currency }}
                   OPTIONAL {{ ?other rdfs:label ?otherLabel }}
                   OPTIONAL {{ ?a schema:headline ?title }} OPTIONAL {{ ?a schema:url ?url }}
                   OPTIONAL {{ ?a schema:datePublished ?date }} }}
@@ -249,13 +251,18 @@ class KnowledgeGraph:
                 if r["otherLabel"] and (fact["other_label"] is None or len(r["otherLabel"]) > len(fact["other_label"])):
                     fact["other_label"] = r["otherLabel"]
                 ev = {"sentence": r["sentence"], "confidence": r["conf"], "rule": r["rule"],
-                      "article": r["a"], "title": r["title"], "url": r["url"], "published": r["date"]}
+                      "article": r["a"], "title": r["title"], "url": r["url"], "published": r["date"],
+                      "date": r["when"], "amount": r["amount"], "currency": r["currency"]}
                 if ev not in fact["evidence"]:
                     fact["evidence"].append(ev)
                 fact["articles"].add(r["a"])
             for fact in grouped.values():
                 fact["support"] = len(fact.pop("articles"))
                 fact["confidence"] = max(e["confidence"] for e in fact["evidence"])
+                fact["date"] = next((e["date"] for e in fact["evidence"] if e["date"]), None)
+                fact["amount"], fact["currency"] = next(
+                    ((e["amount"], e["currency"]) for e in fact["evidence"] if e["amount"] is not None),
+                    (None, None))
                 facts.append(fact)
         return {"iri": iri, "label": label[0] if label else iri, "class": most,
                 "types": local, "aliases": sorted({r["l"] for r in aliases} - set(label[:1])),

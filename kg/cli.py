@@ -67,7 +67,10 @@ def extraction_json(ex) -> dict:
         "relations": [{"subject": said(r.subject, r.start, r.end), "predicate": r.predicate,
                        "object": said(r.object, r.start, r.end), "evidence": r.sentence,
                        "confidence": r.confidence, "rule": r.rule,
-                       "start": r.start, "end": r.end} for r in ex.relations],
+                       "start": r.start, "end": r.end,
+                       **({"date": r.date} if r.date else {}),
+                       **({"amount": r.amount, "currency": r.currency} if r.amount else {})}
+                      for r in ex.relations],
     }
 
 
@@ -187,11 +190,22 @@ def cmd_entity(args) -> int:
     print(f"  mentioned in {ent['articles']} article(s)")
     for f in ent["facts"]:
         arrow = f"-{f['predicate']}->" if f["direction"] == "out" else f"<-{f['predicate']}-"
-        print(f"  {arrow} {f['other_label']}   (support {f['support']}, confidence {f['confidence']:.2f})")
+        extra = "".join([f", {f['date']}" if f["date"] else "",
+                         f", {_money(f['amount'], f['currency'])}" if f["amount"] is not None else ""])
+        print(f"  {arrow} {f['other_label']}   (support {f['support']}, confidence "
+              f"{f['confidence']:.2f}{extra})")
         for ev in f["evidence"][:3]:
             where = ev["title"] or ev["article"]
             print(f"      \"{ev['sentence'][:160]}\"  [{where}{', ' + ev['published'] if ev['published'] else ''}]")
     return 0
+
+
+def _money(amount: float, currency: str) -> str:
+    """'USD 6.6 billion' style, for people."""
+    for scale, word in ((1e12, "trillion"), (1e9, "billion"), (1e6, "million")):
+        if amount >= scale:
+            return f"{currency} {amount / scale:g} {word}"
+    return f"{currency} {amount:,.0f}"
 
 
 def cmd_validate(args) -> int:

@@ -52,6 +52,9 @@ class Relation:
     end: int
     rule: str                 # id of the rule that produced it, e.g. "rules.v1/poss-develops"
     confidence: float
+    date: str | None = None       # when it happened, as the text says: "2021", "2025-03", "2025-01-20"
+    amount: str | None = None     # money involved (funding, acquisition), a decimal string
+    currency: str | None = None   # ISO 4217 code of the amount
 
 
 @dataclass(frozen=True)

@@ -34,6 +34,9 @@ def _date(value: str) -> Literal:
     return _lit(value, "dateTime" if "T" in value else "date")
 
 
+_DATE_TYPES = {0: "gYear", 1: "gYearMonth", 2: "date"}
+
+
 def content_hash(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
@@ -84,4 +87,9 @@ def article_quads(ex: Extraction) -> list[Quad]:
         add(node, KG + "rule", _lit(r.rule))
         add(node, KG + "confidence", _lit(Decimal(str(r.confidence)), "decimal"))
         add(node, PROV + "wasDerivedFrom", g)
+        if r.date:
+            add(node, KG + "date", _lit(r.date, _DATE_TYPES[r.date.count("-")]))
+        if r.amount:
+            add(node, KG + "amount", _lit(r.amount, "decimal"))
+            add(node, KG + "currency", _lit(r.currency))
     return list(dict.fromkeys(q))
