@@ -1048,7 +1048,7 @@ MAKER_NOUNS = {"maker", "developer", "creator", "builder", "manufacturer", "desi
 _ROLE_WORDS = {"chief", "executive", "officer", "ceo", "cto", "cfo", "coo", "president", "chairman",
                "chairwoman", "chair", "founder", "co-founder", "cofounder", "head", "director",
                "former", "technology", "scientist", "science", "operating", "financial", "research",
-               "ai", "vice", "senior", "executive", "researcher", "engineer", "boss", "leader",
+               "ai", "vice", "senior", "researcher", "engineer", "boss", "leader",
                "managing", "partner", "product", "marketing", "general", "counsel", "co-chief"}
 _ORG_HEADS = {"lab", "startup", "start-up", "company", "firm", "chipmaker", "giant", "group",
               "developer", "maker", "unicorn", "rival", "fund", "venture", "conglomerate"}
