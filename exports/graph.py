@@ -80,14 +80,14 @@ def _flat(g: nx.MultiDiGraph) -> nx.MultiDiGraph:
     return out
 
 
-def write_graphml(kg, path: Path) -> None:
+def write_graphml(kg, path: Path, **filters) -> None:
     with atomic_path(path) as tmp:
-        nx.write_graphml(_flat(kg.to_networkx()), tmp)
+        nx.write_graphml(_flat(kg.to_networkx(**filters)), tmp)
 
 
-def write_gexf(kg, path: Path) -> None:
+def write_gexf(kg, path: Path, **filters) -> None:
     with atomic_path(path) as tmp:
-        nx.write_gexf(_flat(kg.to_networkx()), tmp)
+        nx.write_gexf(_flat(kg.to_networkx(**filters)), tmp)
 
 
 def nodes_csv_path(path: Path) -> Path:
@@ -95,10 +95,10 @@ def nodes_csv_path(path: Path) -> Path:
     return path.with_name(path.stem + ".nodes.csv")
 
 
-def write_csv(kg, path: Path) -> None:
+def write_csv(kg, path: Path, **filters) -> None:
     """Edges to PATH (subject, predicate, object, labels, support, confidence) and nodes to
     PATH with '.nodes.csv' (iri, label, type, aliases, articles)."""
-    g = kg.to_networkx()
+    g = kg.to_networkx(**filters)
     with atomic_path(path) as tmp, open(tmp, "w", newline="", encoding="utf-8") as f:
         w = csv.writer(f)
         w.writerow(["subject", "subject_label", "predicate", "object", "object_label",
@@ -113,7 +113,7 @@ def write_csv(kg, path: Path) -> None:
             w.writerow([n, d["label"], d["cls"], "|".join(d["aliases"]), d["articles"]])
 
 
-def write_explorer(kg, path: Path) -> None:
+def write_explorer(kg, path: Path, **filters) -> None:
     from exports.html import write_html
 
-    write_html(kg.to_networkx(), path)
+    write_html(kg.to_networkx(**filters), path)

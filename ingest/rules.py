@@ -6,8 +6,11 @@ resolves pronouns ("its", "his") and definite descriptions ("the lab") to earlie
 """
 from __future__ import annotations
 
+import functools
+import json
 from collections.abc import Iterator
 from dataclasses import dataclass
+from importlib import resources
 
 from kg.vocab import accepts, root
 
@@ -73,6 +76,21 @@ PRIORS = {  # rule -> prior confidence (to be calibrated on the annotated sample
     "participants": 0.7, "backers": 0.8, "office": 0.75, "surface-role": 0.85,
     "rival-noun": 0.7,
 }
+
+
+@functools.lru_cache(maxsize=1)
+def _calibration() -> dict[str, float]:
+    """Per-rule confidences measured on the annotated articles (`kg calibrate`)."""
+    try:
+        text = resources.files("ingest").joinpath("data/calibration.json").read_text("utf-8")
+    except FileNotFoundError:
+        return {}
+    return {rule.rsplit("/", 1)[-1]: v["confidence"] for rule, v in json.loads(text)["rules"].items()}
+
+
+def confidence(rule: str) -> float:
+    """A rule's calibrated confidence, else its prior."""
+    return _calibration().get(rule, PRIORS[rule])
 
 
 @dataclass(frozen=True)
@@ -497,7 +515,7 @@ class Rules:
             return
         if p == "funds" and not hedge:
             self.last_funded = o
-        yield Found(s, p, o, f"{RULESET}/{rule}", round(PRIORS[rule] * conf_scale, 3), hedge,
+        yield Found(s, p, o, f"{RULESET}/{rule}", round(confidence(rule) * conf_scale, 3), hedge,
                     self.anchor)
 
     # -- verbs -------------------------------------------------------------------------

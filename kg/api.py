@@ -197,6 +197,35 @@ class KnowledgeGraph:
         """The pyoxigraph result object (for serialising results as JSON, CSV, XML, TSV)."""
         return self.store.query(sparql)
 
+    def facts(self, *, min_confidence: float = 0.0, min_support: int = 1,
+              predicate: str | None = None) -> list[dict[str, Any]]:
+        """Distinct facts with their support (number of articles stating them) and confidence
+        (the best evidence's), filtered by both; strongest first.
+
+        >>> kg = KnowledgeGraph.memory()
+        >>> _ = kg.ingest_text("Microsoft invested in OpenAI.")
+        >>> [(f["subject"], f["predicate"], f["object"], f["support"]) for f in kg.facts()]
+        [('Microsoft', 'funds', 'OpenAI', 1)]
+        """
+        rows = self.query("""SELECT ?s ?p ?o (SAMPLE(?sl) AS ?subject) (SAMPLE(?ol) AS ?object)
+                (COUNT(DISTINCT ?a) AS ?support) (MAX(?c) AS ?confidence) WHERE {
+              ?x a kg:Assertion ; rdf:subject ?s ; rdf:predicate ?p ; rdf:object ?o ;
+                 kg:confidence ?c ; prov:wasDerivedFrom ?a .
+              OPTIONAL { ?s rdfs:label ?sl } OPTIONAL { ?o rdfs:label ?ol }
+            } GROUP BY ?s ?p ?o""")
+        out = []
+        for r in rows:
+            pred = PREDICATE_SNAKE.get(r["p"].rsplit("#", 1)[-1], r["p"])
+            if r["support"] < min_support or r["confidence"] < min_confidence:
+                continue
+            if predicate is not None and pred != predicate:
+                continue
+            out.append({"subject": r["subject"], "predicate": pred, "object": r["object"],
+                        "support": r["support"], "confidence": r["confidence"],
+                        "subject_iri": r["s"], "object_iri": r["o"]})
+        return sorted(out, key=lambda f: (-f["support"], -f["confidence"], f["subject"] or "",
+                                          f["predicate"], f["object"] or ""))
+
     def stats(self) -> dict[str, Any]:
         """Counts of articles, entities by class, facts by predicate, assertions and quads."""
         out: dict[str, Any] = {"quads": len(self.store), "articles": 0}
@@ -301,15 +330,17 @@ class KnowledgeGraph:
             ds.bind(prefix, ns)
         return ds
 
-    def export(self, path: str | Path, format: str | None = None) -> Path:
-        """Write the graph to `path` in a registered export format (default: from the suffix)."""
+    def export(self, path: str | Path, format: str | None = None, *, min_confidence: float = 0.0,
+               min_support: int = 1) -> Path:
+        """Write the graph to `path` in a registered export format (default: from the suffix),
+        keeping only facts with at least that confidence and number of supporting articles."""
         path = Path(path)
         fmt = format or path.suffix.lstrip(".").lower()
         writer = plugins.load("kg.exporters", fmt)
         if not path.parent.exists():
             raise ExportError(f"{path}: folder {path.parent} does not exist")
         try:
-            writer(self, path)
+            writer(self, path, min_confidence=min_confidence, min_support=min_support)
         except OSError as exc:
             raise ExportError(f"{path}: {exc.strerror or exc}") from None
         return path

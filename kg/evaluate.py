@@ -81,6 +81,36 @@ def load_gold(gold_dir: Path) -> list[tuple[dict, Path]]:
     return out
 
 
+def rule_hits(gold: dict, pred: dict) -> list[tuple[str, bool]]:
+    """(rule, correct) for every predicted relation: the data per-rule calibration counts."""
+    alias = {}
+    for e in gold["entities"]:
+        for n in [e["name"], *e.get("aliases", [])]:
+            alias[norm_name(n)] = e["name"]
+
+    def canon(name: str) -> str:
+        return alias.get(norm_name(name), "?" + norm_name(name))
+
+    keys = set()
+    for r in gold["relations"]:
+        keys |= {_key(r["s"], p, r["o"]) for p in [r["p"], *r.get("alt", [])]}
+    return [(r.get("rule", "?"), _key(canon(r["subject"]), r["predicate"], canon(r["object"])) in keys)
+            for r in pred.get("relations", [])]
+
+
+def calibrate(hits: list[tuple[str, bool]], priors: dict[str, float], strength: float = 4.0) -> dict:
+    """Per-rule precision, shrunk toward the rule's prior: (tp + k*prior) / (n + k)."""
+    table: dict[str, dict] = {}
+    for rule, ok in hits:
+        t = table.setdefault(rule, {"n": 0, "tp": 0})
+        t["n"] += 1
+        t["tp"] += ok
+    for rule, t in table.items():
+        prior = priors.get(rule.rsplit("/", 1)[-1], 0.7)
+        t["confidence"] = round((t["tp"] + strength * prior) / (t["n"] + strength), 3)
+    return dict(sorted(table.items()))
+
+
 def score_document(gold: dict, pred: dict, total: Score) -> None:
     """Add one article's prediction (the `kg extract` JSON) to the running totals."""
     doc = gold.get("id") or Path(gold.get("text_file", "?")).stem

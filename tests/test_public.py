@@ -16,7 +16,8 @@ from kg.errors import PluginNotFound
 
 CURATED = ["KnowledgeGraph", "IngestReport", "Article", "Entity", "Relation", "Mention",
            "Extraction", "KGError", "__version__"]
-COMMANDS = ["ingest", "extract", "query", "export", "stats", "entity", "validate", "eval", "demo"]
+COMMANDS = ["ingest", "extract", "query", "export", "facts", "stats", "entity", "validate", "eval",
+            "calibrate", "demo"]
 
 
 def subcommands() -> dict[str, argparse.ArgumentParser]:
