@@ -281,6 +281,14 @@ def resolve(doc, spans: list[Span], gaz: Gazetteer) -> Resolved:
     for s in spans:
         if s.source != "gazetteer":
             votes[normalise_name(s.text)][s.cls] += 2 if s.source == "context" else 1
+    # "Command R+" and "Command A" are models when "Command" is one: a family name's class
+    family = {s.text: s.cls for s in spans if " " not in s.text and root(s.cls) in
+              ("AIModel", "Hardware", "Product") and s.source in ("gazetteer", "context")}
+    for s in spans:
+        first = s.text.split(" ", 1)[0]
+        if s.source == "ner" and " " in s.text and first in family:
+            s.cls, s.source = family[first], "context"
+            votes[normalise_name(s.text)][s.cls] += 3
     for s in spans:
         if s.source == "gazetteer":
             key, cls = s.key, s.cls

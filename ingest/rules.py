@@ -293,7 +293,12 @@ class Frame:
             key = self.at(head)
             if key is None:
                 parts = [c for c in head.children
-                         if c.dep_ in ("compound", "appos", "amod", "nmod", "npadvmod") and c.i in self.tok]
+                         if c.dep_ in ("compound", "appos", "amod", "nmod", "npadvmod", "nummod")
+                         and c.i in self.tok]
+                if not parts:  # "Microsoft's Azure cloud platform": a name two modifiers away
+                    parts = [g for c in head.children if c.dep_ in ("compound", "amod", "nmod")
+                             for g in c.children if g.dep_ in ("compound", "amod", "nmod")
+                             and g.i in self.tok]
                 fit = _TYPE_ROOT.get(head.lemma_.lower())
                 # "AWS Trainium chips": the name that fits the type word names the thing
                 ranked = sorted(parts, key=lambda c: (c.dep_ != "appos",
@@ -412,6 +417,8 @@ class Rules:
             frame = VERB_FRAMES.get(lemma_of(t))
             if frame and (t.pos_ in ("VERB", "AUX") or t.tag_.startswith("VB") or _noun_verb(t)):
                 yield from self._verb(t, frame)
+            if t.lower_ in ROUND_NOUNS and t.pos_ in ("NOUN", "PROPN"):
+                yield from self._round_led_by(t)
             if t.lower_ in PARTNER_NOUNS and t.pos_ == "NOUN":
                 yield from self._partner_noun(t)
             if t.dep_ == "poss":
@@ -630,6 +637,8 @@ class Rules:
             for s in subs:
                 for o in objs:
                     pred = {"Organization": "acquires", "Hardware": "uses"}.get(root(self.f.cls[o]), "owns")
+                    if root(self.f.cls[s]) == "Person" and pred == "acquires":
+                        pred = "owns"  # "X, the social network Musk bought in 2022"
                     yield from self._emit(s, pred, o, rule, hedge)
         elif frame == "partner":
             if lemma == "join":
@@ -740,10 +749,35 @@ class Rules:
     def _round(self, v, subs, hedge) -> Iterator[Found]:
         for c in v.children:
             if c.dep_ in OBJ_DEPS and c.lower_ in ROUND_NOUNS:
-                for _w, o in _preps(c, ("in", "for", "into")):
-                    for target in self.f.np(o, climb=True):
-                        for s in subs:
-                            yield from self._emit(s, "funds", target, "round-lead", hedge)
+                for target in self._round_target(c):
+                    for s in subs:
+                        yield from self._emit(s, "funds", target, "round-lead", hedge)
+
+    def _round_target(self, r) -> list[str]:
+        """Who a funding round is for: 'a round in X', 'X's round', 'a round that valued X',
+        'X raised $N in a round led by ...', else the company last seen raising money."""
+        got = [k for _w, o in _preps(r, ("in", "for", "into")) for k in self.f.np(o, climb=True)]
+        got += [k for c in r.children if c.dep_ == "poss" for k in [self.f.at(c)] if k]
+        got += [k for c in r.children if c.dep_ == "relcl" and lemma_of(c) == "value"
+                for d in c.children if d.dep_ in OBJ_DEPS for k in self.f.np(d)]
+        if not got:
+            v = r.head.head if r.dep_ == "pobj" else r.head
+            if lemma_of(v) in ("raise", "close", "secure", "announce", "complete", "land"):
+                got = [k for c in v.children if c.dep_ in ("nsubj", "nsubjpass") for k in self.f.np(c, climb=True)]
+        if not got and self.last_funded:
+            got = [self.last_funded]
+        return [k for k in got if root(self.f.cls[k]) == "Organization"]
+
+    def _round_led_by(self, r) -> Iterator[Found]:
+        """'(raised $N) in a round led by X', 'a Series C round that was led by ASML'."""
+        for c in r.children:
+            if c.dep_ in ("acl", "relcl") and lemma_of(c) == "lead" and any(
+                    a.dep_ == "agent" for a in c.children):
+                leaders = [k for a in c.children if a.dep_ == "agent"
+                           for o in a.children if o.dep_ == "pobj" for k in self.f.np(o)]
+                for target in self._round_target(r):
+                    for lead in leaders:
+                        yield from self._emit(lead, "funds", target, "round-lead", hedged(c))
 
     # -- nouns -------------------------------------------------------------------------
     def _partner_noun(self, n) -> Iterator[Found]:
