@@ -199,7 +199,40 @@ def find_mentions(doc, gaz: Gazetteer) -> list[Span]:
             spans.append(Span(start, end, text, ent.label_, "gazetteer", ent.ent_id_, heading))
     taken = {i for s in spans for i in range(s.start, s.end)}
     spans += _candidate_names(doc, taken)
+    taken = {i for s in spans for i in range(s.start, s.end)}
+    spans += _short_names(doc, spans, taken)
     return sorted(spans, key=lambda s: s.start)
+
+
+def short_name_parts(spans) -> dict[str, Span]:
+    """First or last word of a full name -> that person's mention, when it names exactly one
+    person in the article ("Musk", "Liang" for Liang Wenfeng; not "Amodei" for two Amodeis)."""
+    people: dict[str, Span] = {}
+    for s in spans:
+        if s.cls == "Person" and len(s.text.split()) > 1:
+            people.setdefault(s.text, s)
+    owners: dict[str, set[str]] = {}
+    for name in people:
+        parts = name.split()
+        for part in {parts[0], parts[-1]}:
+            owners.setdefault(part, set()).add(name)
+    return {part: people[next(iter(names))] for part, names in owners.items()
+            if len(names) == 1 and len(part) > 1 and part[0].isupper()}
+
+
+def _short_names(doc, spans: list[Span], taken: set[int]) -> list[Span]:
+    """Later bare mentions of people named in full ("Musk also runs Tesla") that the NER missed."""
+    parts = short_name_parts(spans)
+    first_full = {s.text: s.start for s in spans if s.cls == "Person"}
+    out = []
+    for tok in doc:
+        full = parts.get(tok.text)
+        if full is None or tok.i in taken or tok.pos_ != "PROPN" or tok.i < first_full[full.text]:
+            continue
+        if tok.i + 1 < len(doc) and doc[tok.i + 1].pos_ == "PROPN" and doc[tok.i + 1].i not in taken:
+            continue  # part of a longer, different name
+        out.append(Span(tok.i, tok.i + 1, tok.text, "Person", "ner"))
+    return out
 
 
 ORG_SUFFIXES = {"Labs", "Lab", "Research", "Ventures", "Capital", "Group", "Foundation",
@@ -270,13 +303,8 @@ def _plausible_name(span) -> bool:
 def resolve(doc, spans: list[Span], gaz: Gazetteer) -> Resolved:
     """Group mentions into entities: gazetteer keys, surname -> full name, one class per name."""
     out = Resolved()
-    persons = [s for s in spans if s.cls == "Person" and len(s.text.split()) > 1]
-    # a one-word mention that is the surname or given name of a full name seen in the article
-    short_to_full: dict[str, Span] = {}
-    for p in persons:
-        parts = p.text.split()
-        for part in (parts[0], parts[-1]):
-            short_to_full.setdefault(part, p)
+    # a one-word mention that is the surname (or telling given name) of a full name seen here
+    short_to_full = short_name_parts(spans)
     votes: dict[str, Counter] = defaultdict(Counter)
     for s in spans:
         if s.source != "gazetteer":
