@@ -6,8 +6,8 @@ import pytest
 
 from ingest.extract import RuleExtractor
 from ingest.gazetteer import Gazetteer, load_gazetteer, parse_lines
-from kg.errors import ConfigError
 from kg.api import KnowledgeGraph
+from kg.errors import ConfigError
 from kg.model import Article
 
 
