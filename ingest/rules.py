@@ -39,7 +39,8 @@ VERB_FRAMES: dict[str, str] = {
     **dict.fromkeys(("base", "headquarter", "locate", "operate", "headquartered"), "locate"),
 }
 PARTNER_NOUNS = {"partnership", "alliance", "collaboration", "deal", "pact", "tie-up",
-                 "agreement", "venture", "joint venture"}
+                 "agreement", "venture", "joint venture", "contract", "contracts", "letters",
+                 "letter", "memorandum", "partnerships", "deals", "agreements"}
 ROUND_NOUNS = {"round", "funding", "investment", "raise", "financing", "series"}
 ROLE_LEADS = {"ceo", "chief", "executive", "head", "chairman", "chairwoman", "chair", "president",
               "boss", "leader", "mastermind", "visionary", "chairperson", "manager",
@@ -74,7 +75,7 @@ PRIORS = {  # rule -> prior confidence (to be calibrated on the annotated sample
     "compound-role": 0.85, "copula-role": 0.85, "demonym": 0.75, "based": 0.85,
     "acl-passive": 0.7, "org-role": 0.8, "compound-maker": 0.75, "maker-noun": 0.8,
     "participants": 0.7, "backers": 0.8, "office": 0.75, "surface-role": 0.85,
-    "rival-noun": 0.7,
+    "rival-noun": 0.7, "stake": 0.8, "competition-noun": 0.75,
 }
 
 
@@ -432,11 +433,16 @@ class Rules:
             if t.lemma_.lower() in ("rival", "competitor", "challenger") and t.pos_ in ("NOUN", "PROPN") \
                     and t.dep_ not in ("appos", "attr"):
                 yield from self._rivals(t)
-            if t.lemma_.lower() in ORG_OF_ROLE and t.pos_ == "NOUN" and t.dep_ in ("appos", "attr"):
+            if t.lemma_.lower() in ORG_OF_ROLE and t.pos_ == "NOUN" and (
+                    t.dep_ in ("appos", "attr") or (t.dep_ == "pobj" and t.head.lower_ == "as")):
                 yield from self._org_role(t)
             if t.lemma_.lower() in ("participant", "investor", "backer", "part") or \
                     lemma_of(t) in ("participate", "join"):
                 yield from self._participants(t)
+            if t.lemma_.lower() == "stake" and t.pos_ == "NOUN":
+                yield from self._stake(t)
+            if t.lemma_.lower() == "competition" and t.pos_ == "NOUN":
+                yield from self._competition(t)
             if t.lemma_.lower() in ("office", "headquarters", "hq", "campus", "hub") and t.pos_ == "NOUN":
                 yield from self._office(t)
             if t.lower_ == "based" or (t.lower_ == "headquartered" and t.dep_ == "amod"):
@@ -586,6 +592,14 @@ class Rules:
             elif frame != "locate":
                 rule = "svo-passive" if rule == "svo" else rule
         preps = list(_preps(v))
+        if lemma in ("build", "develop", "design", "make", "create", "co-develop"):
+            # "G42 built the Condor Galaxy supercomputers together with Cerebras"
+            obj_preps = [x for c in v.children if c.dep_ in OBJ_DEPS for x in _preps(c, ("with",))]
+            with_orgs = [k for w, o in preps + obj_preps if w in ("with", "alongside")
+                         for k in self.f.np(o, climb=True) if root(self.f.cls[k]) == "Organization"]
+            for s in ([] if passive else subs):
+                for k in with_orgs:
+                    yield from self._emit(s, "partners_with", k, rule, hedge)
         if frame == "found":
             if lemma in ("found", "co-found", "cofound", "establish", "start", "create", "launch"):
                 # "co-founded X with Y": Y is a co-founder
@@ -619,6 +633,7 @@ class Rules:
             for s in subs:
                 for o in objs + answers:
                     yield from self._emit(s, "develops", o, rule, hedge)
+
         elif frame == "fund":
             if lemma == "raise":  # "X raised $N from Y": Y funds X
                 for w, o in preps:
@@ -630,6 +645,8 @@ class Rules:
             money = [c for c in v.children if c.dep_ in OBJ_DEPS]
             targets = objs + [k for w, o in preps + [x for m in money for x in _preps(m)]
                               if w in ("in", "into") for k in self.f.np(o, climb=True)]
+            if not targets and lemma == "invest" and self.last_funded:  # "OpenAI invested through its fund"
+                targets = [self.last_funded]
             for s in subs:
                 for o in targets:
                     yield from self._emit(s, "funds", o, rule, hedge)
@@ -641,6 +658,12 @@ class Rules:
                         pred = "owns"  # "X, the social network Musk bought in 2022"
                     yield from self._emit(s, pred, o, rule, hedge)
         elif frame == "partner":
+            if lemma == "join" and any(o.lower_ in PARTNER_NOUNS for _w, o in preps):
+                group = list(dict.fromkeys(subs + objs))   # "joined BlackRock and Microsoft in a partnership"
+                for i, a in enumerate(group):
+                    for b in group[i + 1:]:
+                        yield from self._emit(a, "partners_with", b, rule, hedge)
+                return
             if lemma == "join":
                 for s in subs:
                     if root(self.f.cls[s]) == "Person":
@@ -664,6 +687,10 @@ class Rules:
             for s in subs:
                 for o in others:
                     yield from self._emit(s, "competes_with", o, rule, hedge)
+        elif frame == "use" and lemma == "license" and any(w == "to" for w, _o in preps):
+            for s in subs:                                   # "license its technology to Meta"
+                for k in [k for w, o in preps if w == "to" for k in self.f.np(o, climb=True)]:
+                    yield from self._emit(s, "partners_with", k, rule, hedge)
         elif frame == "use":
             on = [k for w, o in preps if w in ("on", "with") for k in self.f.np(o, climb=True)]
             obj_toks = [c for c in v.children if c.dep_ in OBJ_DEPS]
@@ -683,6 +710,8 @@ class Rules:
                         for o in objs:
                             yield from self._emit(s, "leads", o, rule, hedge)
         elif frame == "lead":
+            if v.dep_ in ("acl", "relcl") and v.head.lower_ in ROUND_NOUNS:
+                return  # "a round led by X": a funding round, see _round_led_by
             if any(c.lower_ in ROUND_NOUNS for c in v.children if c.dep_ in OBJ_DEPS):
                 yield from self._round(v, subs, hedge)
                 return
@@ -786,19 +815,25 @@ class Rules:
         parties: list[str] = []
         for _w, o in _preps(n, ("with", "between", "among")):
             parties += self.f.np(o, climb=True)
+        if not parties and n.dep_ in OBJ_DEPS:  # "signed a contract with CoreWeave" (with on the verb)
+            for _w, o in _preps(n.head, ("with",)):
+                parties += self.f.np(o, climb=True)
         for c in n.children:
             if c.dep_ == "poss":
                 parties += self.f.np(c)
-        if n.dep_ in OBJ_DEPS or n.dep_ == "nsubjpass":
-            subs, _ = self._subjects(n.head)
-        elif n.dep_ == "pobj" and n.head.dep_ == "prep":
-            subs, _ = self._subjects(n.head.head)
+        clause = n
+        while clause.dep_ in ("appos", "compound") and clause.head is not clause:
+            clause = clause.head  # "signed an $11.9 billion, five-year contract with CoreWeave"
+        if clause.dep_ in OBJ_DEPS or clause.dep_ == "nsubjpass":
+            subs, _ = self._subjects(clause.head)
+        elif clause.dep_ == "pobj" and clause.head.dep_ == "prep":
+            subs, _ = self._subjects(clause.head.head)
         else:
             subs = []
         if not parties and len(subs) < 2:
             return
         group = list(dict.fromkeys(subs + parties))
-        if n.lower_ not in ("deal", "agreement") or parties:
+        if True:
             for s in subs:
                 for o in parties:
                     yield from self._emit(s, "partners_with", o, "partner-noun", hedge)
@@ -904,35 +939,77 @@ class Rules:
             yield from self._emit(owner, "competes_with", k, "rival-noun", hedged(t))
 
     def _participants(self, t) -> Iterator[Found]:
-        """'A and B were among the participants', 'with A and B taking part', 'A joined the
-        round', 'Its early backers included A and B': they fund the company the round is for."""
+        """Investors named without a verb of funding: 'A and B were among the backers',
+        'counts A among its investors', 'with A and B participating', 'A took part in X's
+        round', 'Its early backers included A and B', 'A joined the round'. They fund the
+        round's company, else the company last seen raising money in this passage."""
         lemma = t.lemma_.lower()
         funders: list[str] = []
         target: list[str] = []
+        owner = [k for c in t.children if c.dep_ == "poss" for k in [self.f.at(c)] if k]
         if lemma in ("backer", "investor") and t.dep_ == "nsubj":   # "its backers included A, B"
-            target = [k for c in t.children if c.dep_ == "poss" for k in [self.f.at(c)] if k]
+            target = owner
             funders = [k for c in t.head.children if c.dep_ in ("dobj", "attr") for k in self.f.np(c)]
         elif lemma in ("participant", "investor", "backer") and t.dep_ == "pobj" and t.head.lower_ == "among":
             verb = t.head.head
+            target = owner
             if verb.pos_ in ("PROPN", "NOUN"):                       # "with Nvidia and AMD among"
                 funders = self.f.np(verb)
             elif verb.lemma_ == "be":                                # "A and B were among the investors"
                 funders = [k for c in verb.children if c.dep_ == "nsubj" for k in self.f.np(c)]
-        elif lemma == "part" and t.head.lemma_ == "take":
+            else:                                                    # "counts A and B among its investors"
+                funders = [k for c in verb.children if c.dep_ == "dobj" for k in self.f.np(c)]
+        elif lemma == "part" and t.head.lemma_ == "take":            # "A took part in X's round"
             verb = t.head
             funders = [k for c in verb.children if c.dep_ in ("nsubj",) for k in self.f.np(c)]
+            funders += [k for c in verb.children if c.dep_ == "nsubj" and c.lower_ == "which"
+                        for k in []]
+            for _w, o in _preps(verb, ("in",)):
+                if o.lower_ in ROUND_NOUNS or o.lemma_.lower() in ROUND_NOUNS:
+                    target = self._round_target(o)
+            if not funders and verb.head.lower_ in ROUND_NOUNS:      # "a Series A in which A took part"
+                funders = [k for c in verb.children if c.dep_ == "nsubj" for k in self.f.np(c)]
         elif lemma_of(t) in ("participate", "join") and t.pos_ == "VERB":
-            if not any(o.lower_ in ROUND_NOUNS for _, o in _preps(t)) and not any(
-                    c.lower_ in ROUND_NOUNS for c in t.children if c.dep_ in OBJ_DEPS):
+            subs = [k for c in t.children if c.dep_ == "nsubj" for k in self.f.np(c)]
+            if not subs and t.dep_ in ("acl", "advcl", "pcomp", "xcomp") and t.head.i in self.f.tok:
+                subs = self.f.np(t.head)                              # "with Nvidia and SoftBank participating"
+            in_round = any(o.lower_ in ROUND_NOUNS for _, o in _preps(t)) or any(
+                c.lower_ in ROUND_NOUNS for c in t.children if c.dep_ in OBJ_DEPS)
+            if not in_round and not (lemma_of(t) == "participate" and self.last_funded):
                 return
-            funders = [k for c in t.children if c.dep_ == "nsubj" for k in self.f.np(c)]
+            funders = subs
         if not funders:
             return
-        target = target or ([self.last_funded] if self.last_funded else [])
+        if not target:
+            target = [self.last_funded] if self.last_funded else []
+        if not target and lemma in ("backer", "investor", "participant"):
+            got = self.f._recent(t, {"Organization"}, exclude=set(funders))
+            target = [got] if got else []
         for f in funders:
             for x in target:
                 yield from self._emit(f, "funds", x, "participants" if lemma != "backer" else "backers",
                                       hedged(t))
+
+    def _stake(self, n) -> Iterator[Found]:
+        """'Microsoft took a minority stake in the group': a stake is funding."""
+        if n.dep_ not in OBJ_DEPS or lemma_of(n.head) not in ("take", "buy", "acquire", "hold", "own", "get"):
+            return
+        holders, _ = self._subjects(n.head)
+        for k in [k for _w, o in list(_preps(n, ("in",))) + list(_preps(n.head, ("in",)))
+                  for k in self.f.np(o, climb=True)]:
+            for h in holders:
+                yield from self._emit(h, "funds", k, "stake", hedged(n.head))
+
+    def _competition(self, n) -> Iterator[Found]:
+        """'Huawei also faces competition from Cambricon'."""
+        if n.dep_ not in OBJ_DEPS:
+            return
+        subs, _ = self._subjects(n.head)
+        others = [k for _w, o in _preps(n, ("from", "with")) for k in self.f.np(o, climb=True)]
+        others += [k for _w, o in _preps(n.head, ("from",)) for k in self.f.np(o, climb=True)]
+        for s_ in subs:
+            for o in others:
+                yield from self._emit(s_, "competes_with", o, "competition-noun", hedged(n.head))
 
     def _office(self, n) -> Iterator[Found]:
         """'has offices in San Francisco and London', 'with a large office in Paris'."""
@@ -1039,6 +1116,9 @@ class Rules:
         """'X, a subsidiary of Y', 'X is a rival of Y', 'X, an investor in Y'."""
         if n.dep_ == "appos":
             heads = self.f.np(n.head)
+        elif n.dep_ == "pobj" and n.head.lower_ == "as":  # "A and B were named as X's partners"
+            verb = n.head.head
+            heads = [k for c in verb.children if c.dep_ in ("nsubj", "nsubjpass", "dobj") for k in self.f.np(c)]
         else:
             heads = [k for c in n.head.children if c.dep_ == "nsubj" for k in self.f.np(c)]
         others = [k for w, o in _preps(n, ("of", "in", "to", "with")) for k in self.f.np(o, climb=True)]
@@ -1111,6 +1191,8 @@ def lemma_of(t) -> str:
     low = t.lower_
     if low.startswith("co-found"):
         return "co-found"
+    if low in ("co-led", "co-lead", "co-leads", "co-leading"):
+        return "lead"
     return t.lemma_.lower()
 
 
