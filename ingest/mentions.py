@@ -200,6 +200,8 @@ def find_mentions(doc, gaz: Gazetteer) -> list[Span]:
     taken = {i for s in spans for i in range(s.start, s.end)}
     spans += _candidate_names(doc, taken)
     taken = {i for s in spans for i in range(s.start, s.end)}
+    spans += _versioned_names(doc, gaz, taken)
+    taken = {i for s in spans for i in range(s.start, s.end)}
     spans += _short_names(doc, spans, taken)
     return sorted(spans, key=lambda s: s.start)
 
@@ -218,6 +220,23 @@ def short_name_parts(spans) -> dict[str, Span]:
             owners.setdefault(part, set()).add(name)
     return {part: people[next(iter(names))] for part, names in owners.items()
             if len(names) == 1 and len(part) > 1 and part[0].isupper()}
+
+
+def _versioned_names(doc, gaz: Gazetteer, taken: set[int]) -> list[Span]:
+    """'Doubao-1.5-pro' (one token to spaCy): a known model or product family with a version."""
+    out = []
+    for tok in doc:
+        if tok.i in taken or "-" not in tok.text or not any(c.isdigit() for c in tok.text):
+            continue
+        entry = gaz.lookup(tok.text.split("-", 1)[0])
+        if entry is None or root(entry.cls) not in ("AIModel", "Product"):
+            continue
+        j = tok.i + 1
+        while j + 1 < len(doc) and doc[j].text == "-" and not doc[j - 1].whitespace_ and \
+                (doc[j + 1].lower_ in MODEL_TIERS or _VERSION.match(doc[j + 1].text)):
+            j += 2
+        out.append(Span(tok.i, j, doc[tok.i:j].text, "AIModel", "context"))
+    return out
 
 
 def _short_names(doc, spans: list[Span], taken: set[int]) -> list[Span]:
@@ -239,6 +258,8 @@ ORG_SUFFIXES = {"Labs", "Lab", "Research", "Ventures", "Capital", "Group", "Foun
                 "Institute", "Technologies", "Systems", "Robotics", "Partners", "Holdings", "Fund",
                 "Inc", "Inc.", "Corp", "Corp.", "Corporation", "Ltd", "LLC", "Studios", "Cloud", "AI"}
 MODEL_SUFFIXES = {"Model", "Models"}
+MODEL_TIERS = {"pro", "mini", "max", "plus", "ultra", "turbo", "flash", "lite", "nano", "instruct",
+               "chat", "preview", "base", "vision", "air", "lightning", "sonnet", "opus", "haiku"}
 _VERSION = re.compile(r"^(?:\d+(?:\.\d+)*[a-z]?|v\d+(?:\.\d+)*|[A-Z]?\d+[A-Za-z]*)$")
 
 
@@ -246,17 +267,20 @@ def _longer_name(doc, start: int, end: int, cls: str, gaz: Gazetteer) -> Span | 
     """A gazetteer name that is only the start of a longer name: 'Meta Superintelligence Labs',
     'Cohere Labs', 'Llama 3.3'. Returns the longer span, typed, when the text has one."""
     j = end
-    if root(cls) == "AIModel":
-        while j < len(doc) and _VERSION.match(doc[j].text) and doc[j].i not in (
-                t.i for t in doc.ents if t.label_ in CLASS_PARENT and t.start == j):
+    if root(cls) in ("AIModel", "Product"):
+        # "Llama 3.3", "Doubao-1.5-pro", "Hunyuan-T1", "Gen-4": a family name and a version
+        while j < len(doc) and doc[j].ent_type_ not in CLASS_PARENT and (
+                _VERSION.match(doc[j].text) or (doc[j].text == "-" and not doc[j].whitespace_
+                                                and not doc[j - 1].whitespace_)
+                or (doc[j].lower_ in MODEL_TIERS and doc[j - 1].text == "-")):
             j += 1
-        if j > end:
+        while j > end and doc[j - 1].text == "-":
+            j -= 1
+        if j > end and any(c.isdigit() for c in doc[end:j].text):
             text = doc[start:j].text
             entry = gaz.lookup(text)
-            return Span(start, j, text, entry.cls if entry else cls,
+            return Span(start, j, text, entry.cls if entry else "AIModel",
                         "gazetteer" if entry else "context", entry.key if entry else None)
-        return None
-    if root(cls) in ("Hardware", "AIModel"):
         return None
     if root(cls) != "Organization":
         return None

@@ -52,7 +52,7 @@ ORG_OF_ROLE = {"rival": "competes_with", "competitor": "competes_with", "challen
                "competes_with", "partner": "partners_with", "ally": "partners_with",
                "investor": "funds", "backer": "funds", "shareholder": "funds", "funder": "funds",
                "unit": "owns", "subsidiary": "owns",
-               "division": "owns", "arm": "owns", "parent": "owned_by"}
+               "division": "owns", "arm": "owns", "parent": "owned_by", "owner": "owned_by"}
 HEDGES = {"plan", "consider", "talk", "negotiate", "deny", "rumor", "rumour", "may", "might",
           "could", "would", "should", "seek", "aim", "explore", "intend", "propose", "hope",
           "want", "reportedly", "allegedly", "potentially", "possibly", "mull", "weigh",
@@ -269,9 +269,24 @@ class Frame:
     def _not_inside(self, i: int, t) -> bool:
         return not (t.left_edge.i <= i <= t.right_edge.i and t.dep_ == "poss")
 
+    def _described_by_clause(self, t, want: set[str]) -> str | None:
+        """'Crusoe, a company co-founded by its chief executive': 'its' inside a clause that
+        describes a noun refers to what that noun names."""
+        cur = t
+        for _ in range(6):
+            if cur.dep_ in ("acl", "relcl") and cur.head is not cur:
+                got = [k for k in self.np(cur.head, climb=True) if root(self.cls[k]) in want]
+                return got[0] if got else None
+            if cur.head is cur:
+                return None
+            cur = cur.head
+        return None
+
     def _subject_or_recent(self, t, want: set[str]) -> str | None:
         # "xAI is expanding its Colossus", "With its Le Chat assistant, Mistral competes":
         # the clause's subject, when it is of the wanted class
+        if t.lower_ == "its" and (got := self._described_by_clause(t, want)):
+            return got
         v = t.head
         while v.dep_ not in ("ROOT",) and v.pos_ not in ("VERB", "AUX"):
             v = v.head
@@ -692,6 +707,20 @@ class Rules:
                 for k in [k for w, o in preps if w == "to" for k in self.f.np(o, climb=True)]:
                     yield from self._emit(s, "partners_with", k, rule, hedge)
         elif frame == "use":
+            if lemma == "power":  # "Hunyuan powers Yuanbao" / "Yuanbao is powered by Hunyuan"
+                for s in subs:
+                    for o in objs:
+                        yield from self._emit(o, "uses", s, rule, hedge)
+                return
+            if lemma == "run" and not any(w == "on" for w, _o in preps):
+                for s in subs:  # "MiniMax runs the video generator Hailuo": operates its product
+                    for o in objs:
+                        pred = "develops" if root(self.f.cls[o]) == "Product" else "uses"
+                        yield from self._emit(s, pred, o, rule, hedge)
+                    if root(self.f.cls[s]) == "Person":
+                        for o in objs:
+                            yield from self._emit(s, "leads", o, rule, hedge)
+                return
             on = [k for w, o in preps if w in ("on", "with") for k in self.f.np(o, climb=True)]
             obj_toks = [c for c in v.children if c.dep_ in OBJ_DEPS]
             if lemma in ("run", "train", "deploy", "power", "host", "serve"):
@@ -872,6 +901,8 @@ class Rules:
                 named += self.f.np(h.head)
             named += [k for c in h.children if c.dep_ == "compound" and c.i in self.f.tok
                       for k in [self.f.tok[c.i]]]
+            if h.dep_ == "nsubj" and h.head.lemma_ == "be":  # "whose chief executive is Adcock"
+                named += [k for c in h.head.children if c.dep_ == "attr" for k in self.f.np(c)]
             named = [k for k in dict.fromkeys(named) if k != owner]
             for k in named:
                 if lemma in ORG_OF_ROLE and root(self.f.cls[k]) == "Organization":
@@ -1123,6 +1154,8 @@ class Rules:
             heads = [k for c in n.head.children if c.dep_ == "nsubj" for k in self.f.np(c)]
         others = [k for w, o in _preps(n, ("of", "in", "to", "with")) for k in self.f.np(o, climb=True)]
         others += [k for c in n.children if c.dep_ == "poss" for k in [self.f.at(c)] if k]
+        others += [self.f.tok[c.i] for c in n.children if c.dep_ in ("compound", "nmod")
+                   and c.i in self.f.tok and root(self.f.cls[self.f.tok[c.i]]) == "Organization"]
         pred = ORG_OF_ROLE[n.lemma_.lower()]
         hedge = hedged(n)
         for x in heads:
