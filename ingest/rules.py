@@ -324,6 +324,10 @@ class Frame:
                 if ranked and (ranked[0].dep_ == "appos" or
                                root(self.cls[self.tok[ranked[0].i]]) != "Place"):
                     key = self.tok[ranked[0].i]
+                    for c in _conjuncts(ranked[0]):  # "Amazon's Trainium and Inferentia chips"
+                        k2 = self.tok.get(c.i)
+                        if k2 and k2 != key and k2 not in out:
+                            out.append(k2)
             if key is None and climb and head.dep_ == "appos":
                 key = self.at(head.head)
             if key is not None and key not in out:
@@ -415,6 +419,15 @@ def hedged(v) -> bool:
             cur, hops = cur.head, hops + 1
         else:
             return False
+
+
+def np_hedged(n) -> bool:
+    """Hedging for a fact stated inside a noun phrase ("Google's Chrome browser", "Y, the CEO
+    of X"): such facts are presupposed, so the clause's modality does not touch them, except
+    when the phrase is itself what a copula asserts ("Y could be the CEO of X")."""
+    if n.dep_ == "attr" or (n.dep_ == "pobj" and n.head.lower_ == "as"):
+        return hedged(n)
+    return False
 
 
 class Rules:
@@ -886,7 +899,7 @@ class Rules:
         if owner is None:
             return
         h = p.head
-        hedge = hedged(h)
+        hedge = np_hedged(h)
         owner_root = root(self.f.cls[owner])
         lemma = h.lemma_.lower()
         for c in h.children:  # "its parent company Alphabet"
@@ -967,7 +980,7 @@ class Rules:
         if owner is None:
             owner = self.f._recent(t, {"Organization"}, exclude=set(named))
         for k in named:
-            yield from self._emit(owner, "competes_with", k, "rival-noun", hedged(t))
+            yield from self._emit(owner, "competes_with", k, "rival-noun", np_hedged(t))
 
     def _participants(self, t) -> Iterator[Found]:
         """Investors named without a verb of funding: 'A and B were among the backers',
@@ -1078,7 +1091,7 @@ class Rules:
                 makers = [k for k in [self.f.at(n)] if k]
         for m in makers:
             for x in things:
-                yield from self._emit(m, "develops", x, "maker-noun", hedged(n))
+                yield from self._emit(m, "develops", x, "maker-noun", np_hedged(n))
 
     def _maker_compound(self, t) -> Iterator[Found]:
         """'AMD Instinct processors', '100,000 Nvidia H100 GPUs': the maker names the product."""
@@ -1094,14 +1107,14 @@ class Rules:
             return
         if root(self.f.cls[thing]) in ("Hardware", "AIModel", "Product") and \
                 self.f.cls[thing] != "Supercomputer":
-            yield from self._emit(org, "develops", thing, "compound-maker", hedged(h))
+            yield from self._emit(org, "develops", thing, "compound-maker", np_hedged(h))
 
     def _role(self, n) -> Iterator[Found]:
         """Person–organisation roles: appositions, compounds and copulas around a role noun."""
         pred = _role_predicate(n)
         if pred is None:
             return
-        hedge = hedged(n)
+        hedge = np_hedged(n)
         orgs = [k for w, o in _preps(n, ("of", "at", "behind", "for", "with")) for k in self.f.np(o, climb=True)]
         orgs += [k for c in n.children if c.dep_ == "poss" for k in [self.f.at(c)] if k]
         if not orgs and n.dep_ == "attr":
@@ -1157,7 +1170,7 @@ class Rules:
         others += [self.f.tok[c.i] for c in n.children if c.dep_ in ("compound", "nmod")
                    and c.i in self.f.tok and root(self.f.cls[self.f.tok[c.i]]) == "Organization"]
         pred = ORG_OF_ROLE[n.lemma_.lower()]
-        hedge = hedged(n)
+        hedge = np_hedged(n)
         for x in heads:
             for y in others:
                 if pred == "owns":      # X is a subsidiary of Y
@@ -1181,7 +1194,7 @@ class Rules:
         holders = self.f.np(t.head, climb=True) if t.dep_ in ("amod", "compound", "acl") else []
         for h in holders:
             for pl in places:
-                yield from self._emit(h, "located_in", pl, "based", hedged(t.head))
+                yield from self._emit(h, "located_in", pl, "based", np_hedged(t.head))
 
     def _demonym(self, t) -> Iterator[Found]:
         """'a Chinese AI lab, DeepSeek', 'French startup Mistral': located_in the country."""
@@ -1205,7 +1218,7 @@ class Rules:
         else:
             return
         for h in holders:
-            yield from self._emit(h, "located_in", key, "demonym", hedged(head))
+            yield from self._emit(h, "located_in", key, "demonym", np_hedged(head))
 
 
 MAKER_NOUNS = {"maker", "developer", "creator", "builder", "manufacturer", "designer", "company",
