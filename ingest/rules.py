@@ -139,12 +139,24 @@ class Frame:
                 j -= 1
             if j >= 0 and j in self.tok:       # "..., Andy Konwinski, who co-founded X"
                 return self.tok[j]
+            if low == "whose":                 # "the Hangzhou lab whose R1 model ..."
+                rel = t
+                while rel.dep_ != "relcl" and rel.head is not rel:
+                    rel = rel.head
+                if rel.dep_ == "relcl":
+                    got = self.np(rel.head, climb=True)
+                    return got[0] if got else None
+                return None
             head = t.head
             if head.dep_ in ("relcl", "acl"):
                 got = self.np(head.head, climb=True)
                 return got[0] if got else None
+        if t.dep_ == "appos" and t.head.i in self.tok:  # "Moonshot AI, the developer of Kimi"
+            return self.tok[t.head.i]
         if t.pos_ == "NOUN" and any(c.lower_ == "the" for c in t.children) and not any(
-                c.dep_ in ("compound", "appos") for c in t.children):
+                c.dep_ in ("compound", "appos") and not (
+                    c.i in self.tok and root(self.cls[self.tok[c.i]]) == "Place")
+                for c in t.children):
             want = _DEFINITE.get(t.lemma_.lower())
             if want:
                 self._salience(0)
@@ -307,6 +319,8 @@ class Frame:
         out: list[str] = []
         for head in [t, *_conjuncts(t)]:
             key = self.at(head)
+            if key is None and climb and head.dep_ == "appos" and head.head.i in self.tok:
+                key = self.tok[head.head.i]  # "Google DeepMind, the Alphabet unit": the unit is DeepMind
             if key is None:
                 parts = [c for c in head.children
                          if c.dep_ in ("compound", "appos", "amod", "nmod", "npadvmod", "nummod")
@@ -374,6 +388,7 @@ _DEFINITE = {  # definite descriptions and the classes they can refer to
     "giant": _BUSINESS, "outfit": _BUSINESS, "venture": _BUSINESS,
     "fund": {"Investor", "Organization"}, "business": _BUSINESS, "executive": {"Person"},
     "billionaire": {"Person"}, "entrepreneur": {"Person"}, "founder": {"Person"},
+    "maker": _BUSINESS, "developer": _BUSINESS, "creator": _BUSINESS, "chipmaker": {"Company"},
 }
 
 
@@ -934,6 +949,11 @@ class Rules:
             targets = [self.f.tok[h.head.i]]  # "DeepSeek's language model R1"
         if not targets and h.dep_ == "appos" and h.head.i in self.f.tok:
             targets = [self.f.tok[h.head.i]]
+        elif not targets and h.dep_ == "pobj" and h.head.lower_ == "as":
+            verb = h.head.head   # "X, which Anthropic describes as its first reasoning model"
+            targets = [k for c in verb.children if c.dep_ == "dobj" for k in self.f.np(c)]
+            if not targets and verb.dep_ == "relcl":
+                targets = self.f.np(verb.head)
         elif not targets and h.dep_ == "nsubj" and h.head.lemma_ in ("include", "be", "comprise"):
             # "Its flagship Command models include Command R+ and Command A"
             targets = [k for c in h.head.children if c.dep_ in ("dobj", "attr") for k in self.f.np(c)]
