@@ -388,7 +388,7 @@ _DEFINITE = {  # definite descriptions and the classes they can refer to
     "giant": _BUSINESS, "outfit": _BUSINESS, "venture": _BUSINESS,
     "fund": {"Investor", "Organization"}, "business": _BUSINESS, "executive": {"Person"},
     "billionaire": {"Person"}, "entrepreneur": {"Person"}, "founder": {"Person"},
-    "maker": _BUSINESS, "developer": _BUSINESS, "creator": _BUSINESS, "chipmaker": {"Company"},
+    "maker": _BUSINESS, "developer": _BUSINESS, "creator": _BUSINESS,
 }
 
 
