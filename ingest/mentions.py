@@ -17,6 +17,7 @@ TYPE_WORDS: dict[str, str] = {
     **dict.fromkeys(("chip", "chips", "gpu", "gpus", "cpu", "cpus", "processor", "processors", "accelerator",
                      "accelerators", "superchip", "superchips", "tpu", "tpus"), "Chip"),
     **dict.fromkeys(("supercomputer", "supercomputers", "cluster", "clusters"), "Supercomputer"),
+    **dict.fromkeys(("system", "systems", "server", "servers"), "Hardware"),
     **dict.fromkeys(("lab", "labs", "laboratory"), "AILab"),
     **dict.fromkeys(("startup", "start-up", "company", "companies", "firm", "chipmaker",
                      "maker", "giant", "venture", "conglomerate", "corporation", "unicorn",

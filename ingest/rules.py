@@ -54,7 +54,7 @@ ORG_OF_ROLE = {"rival": "competes_with", "competitor": "competes_with", "challen
                "unit": "owns", "subsidiary": "owns",
                "division": "owns", "arm": "owns", "parent": "owned_by", "owner": "owned_by"}
 HEDGES = {"plan", "consider", "talk", "negotiate", "deny", "rumor", "rumour", "may", "might",
-          "could", "would", "should", "seek", "aim", "explore", "intend", "propose", "hope",
+          "could", "should", "seek", "aim", "explore", "intend", "propose", "hope",
           "want", "reportedly", "allegedly", "potentially", "possibly", "mull", "weigh",
           "speculate", "if", "whether", "refuse", "decline", "fail", "unlikely", "expect"}
 SUBJ_DEPS = ("nsubj", "csubj")
@@ -75,7 +75,7 @@ PRIORS = {  # rule -> prior confidence (to be calibrated on the annotated sample
     "compound-role": 0.85, "copula-role": 0.85, "demonym": 0.75, "based": 0.85,
     "acl-passive": 0.7, "org-role": 0.8, "compound-maker": 0.75, "maker-noun": 0.8,
     "participants": 0.7, "backers": 0.8, "office": 0.75, "surface-role": 0.85,
-    "rival-noun": 0.7, "stake": 0.8, "competition-noun": 0.75,
+    "rival-noun": 0.7, "stake": 0.8, "competition-noun": 0.75, "integration": 0.75,
 }
 
 
@@ -635,6 +635,12 @@ class Rules:
             elif frame != "locate":
                 rule = "svo-passive" if rule == "svo" else rule
         preps = list(_preps(v))
+        if lemma in ("build", "integrate", "add", "bring", "embed", "put", "base", "deploy") and \
+                any(w in ("into", "to", "on", "in") for w, _o in preps):
+            got = list(self._integration(v, lemma, subs, objs, preps, passive, hedge))
+            yield from got
+            if got and lemma in ("integrate", "add", "bring", "embed", "put"):
+                return  # "Tencent added R1 to Yuanbao": Yuanbao uses R1, not Tencent
         if lemma in ("build", "develop", "design", "make", "create", "co-develop"):
             # "G42 built the Condor Galaxy supercomputers together with Cerebras"
             obj_preps = [x for c in v.children if c.dep_ in OBJ_DEPS for x in _preps(c, ("with",))]
@@ -662,7 +668,10 @@ class Rules:
                 on = [k for w, o in preps if w == "on" for k in self.f.np(o, climb=True)]
                 on += [k for c in v.children if c.dep_ in OBJ_DEPS for w, o in _preps(c, ("on",))
                        for k in self.f.np(o, climb=True)]
-                for u in (objs if passive else subs) or subs:
+                models = [o for o in objs if root(self.f.cls[o]) == "AIModel"]
+                # "trained on Google's TPUs" (the model, passive), "trains its Pangu models on
+                # Ascend chips" (the models), "trains its models on X" (the company)
+                for u in (objs if passive else models) or subs:
                     for h in on:
                         yield from self._emit(u, "uses", h, rule, hedge)
             if lemma in ("upgrade", "update", "equip"):  # "upgrade their systems with X chips"
@@ -740,7 +749,8 @@ class Rules:
                     for o in objs:
                         yield from self._emit(o, "uses", s, rule, hedge)
                 return
-            if lemma == "run" and not any(w == "on" for w, _o in preps):
+            obj_on = [x for c in v.children if c.dep_ in OBJ_DEPS for x in _preps(c, ("on",))]
+            if lemma == "run" and not any(w == "on" for w, _o in preps + obj_on):
                 for s in subs:  # "MiniMax runs the video generator Hailuo": operates its product
                     for o in objs:
                         pred = "develops" if root(self.f.cls[o]) == "Product" else "uses"
@@ -822,6 +832,24 @@ class Rules:
                         if g.i in self.f.tok and root(self.f.cls[self.f.tok[g.i]]) == "Organization":
                             return self.f.tok[g.i]
         return None
+
+    def _integration(self, v, lemma, subs, objs, preps, passive, hedge) -> Iterator[Found]:
+        """'DALL-E 3 is built into ChatGPT', 'added R1 to Yuanbao and to WeChat', 'Sonar is
+        built on Llama 3.3': the host uses what is put into it, or what it is built on."""
+        things = objs if objs else []
+        if passive and not things:
+            things = [k for c in v.children if c.dep_ == "nsubjpass" for k in self.f.np(c, climb=True)]
+        hosts = [k for w, o in preps if w in ("into", "to", "in") and lemma != "base"
+                 for k in self.f.np(o, climb=True)]
+        bases = [k for w, o in preps if w == "on" and lemma in ("build", "base")
+                 for k in self.f.np(o, climb=True)]
+        for h in hosts:
+            for x in things:
+                if root(self.f.cls[h]) in ("Product", "AIModel") and root(self.f.cls[x]) in ("AIModel", "Product"):
+                    yield from self._emit(h, "uses", x, "integration", hedge)
+        for x in (things if passive else subs):
+            for b in bases:
+                yield from self._emit(x, "uses", b, "integration", hedge)
 
     def _nearest_org_before(self, v) -> list[str]:
         best = None
