@@ -1,8 +1,9 @@
 """Relation rules over a spaCy dependency parse: triggers, possessives, appositions, roles.
 
-Each rule has an id (`rules.v1/<name>`) and a prior confidence; every relation records both.
-The rules read entities through `Frame`, which maps tokens to resolved entity keys and
-resolves pronouns ("its", "his") and definite descriptions ("the lab") to earlier entities.
+Each rule has an id (`rules.v1/<name>`) and a confidence (measured per rule by `kg calibrate`,
+see ingest/data/calibration.json); every relation records both. The rules read entities
+through `Frame` (ingest/reference.py), which maps tokens to resolved entity keys and resolves
+pronouns and definite descriptions. Word lists live in ingest/lexicon.py.
 """
 from __future__ import annotations
 
@@ -12,71 +13,28 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from importlib import resources
 
+from ingest.grammar import hedged, is_passive, lemma_of, noun_verb, np_hedged, preps_of
+from ingest.lexicon import (
+    DEMONYMS,
+    MAKER_NOUNS,
+    OBJ_DEPS,
+    ORG_HEADS,
+    ORG_OF_ROLE,
+    PARTNER_NOUNS,
+    PRIORS,
+    ROLE_FOUNDED,
+    ROLE_LEADS,
+    ROLE_WORDS,
+    ROLE_WORKS,
+    ROUND_NOUNS,
+    RULESET,
+    SUBJ_DEPS,
+    VERB_FRAMES,
+)
+from ingest.reference import Frame
 from kg.vocab import accepts, root
 
-RULESET = "rules.v1"
-
-# trigger lemma -> frame name
-VERB_FRAMES: dict[str, str] = {
-    **dict.fromkeys(("found", "co-found", "cofound", "establish", "start", "launch", "create",
-                     "form", "incorporate", "set", "spin", "build", "open", "begin"), "found"),
-    **dict.fromkeys(("develop", "release", "unveil", "introduce", "debut", "ship", "make",
-                     "manufacture", "produce", "design", "train", "roll", "announce", "preview",
-                     "publish", "open-source", "unleash", "respond", "counter", "update",
-                     "upgrade"), "develop"),
-    **dict.fromkeys(("fund", "invest", "back", "finance", "bankroll", "raise", "pour",
-                     "inject", "commit"), "fund"),
-    **dict.fromkeys(("acquire", "buy", "purchase", "takeover", "absorb"), "acquire"),
-    **dict.fromkeys(("partner", "collaborate", "ally", "team", "join", "sign", "strike",
-                     "ink", "forge"), "partner"),
-    **dict.fromkeys(("compete", "rival", "challenge", "vie", "battle"), "compete"),
-    **dict.fromkeys(("use", "deploy", "run", "rely", "adopt", "utilize", "utilise", "leverage",
-                     "power", "tap", "license", "integrate", "equip", "rent", "order", "operate",
-                     "stockpile", "add", "install"), "use"),
-    **dict.fromkeys(("lead", "head", "helm", "chair", "steer", "oversee", "manage"), "lead"),
-    **dict.fromkeys(("work", "hire", "employ", "recruit", "poach", "leave", "quit", "depart",
-                     "come", "move"), "work"),
-    **dict.fromkeys(("base", "headquarter", "locate", "operate", "headquartered"), "locate"),
-}
-PARTNER_NOUNS = {"partnership", "alliance", "collaboration", "deal", "pact", "tie-up",
-                 "agreement", "venture", "joint venture", "contract", "contracts", "letters",
-                 "letter", "memorandum", "partnerships", "deals", "agreements"}
-ROUND_NOUNS = {"round", "funding", "investment", "raise", "financing", "series"}
-ROLE_LEADS = {"ceo", "chief", "executive", "head", "chairman", "chairwoman", "chair", "president",
-              "boss", "leader", "mastermind", "visionary", "chairperson", "manager",
-              "helm", "figure"}
-ROLE_FOUNDED = {"founder", "co-founder", "cofounder", "creator"}
-ROLE_WORKS = {"researcher", "engineer", "scientist", "employee", "staffer", "cto", "cfo", "coo", "director",
-              "vp", "officer", "developer", "economist", "designer", "member", "lead"}
-ORG_OF_ROLE = {"rival": "competes_with", "competitor": "competes_with", "challenger":
-               "competes_with", "partner": "partners_with", "ally": "partners_with",
-               "investor": "funds", "backer": "funds", "shareholder": "funds", "funder": "funds",
-               "unit": "owns", "subsidiary": "owns",
-               "division": "owns", "arm": "owns", "parent": "owned_by", "owner": "owned_by"}
-HEDGES = {"plan", "consider", "talk", "negotiate", "deny", "rumor", "rumour", "may", "might",
-          "could", "should", "seek", "aim", "explore", "intend", "propose", "hope",
-          "want", "reportedly", "allegedly", "potentially", "possibly", "mull", "weigh",
-          "speculate", "if", "whether", "refuse", "decline", "fail", "unlikely", "expect"}
-SUBJ_DEPS = ("nsubj", "csubj")
-OBJ_DEPS = ("dobj", "attr", "oprd", "dative", "obj")
-DEMONYMS = {
-    "chinese": "China", "american": "U.S.", "japanese": "Japan", "french": "France",
-    "british": "U.K.", "german": "Germany", "canadian": "Canada", "korean": "South Korea",
-    "south korean": "South Korea", "indian": "India", "israeli": "Israel",
-    "taiwanese": "Taiwan", "emirati": "UAE", "saudi": "Saudi Arabia", "singaporean": "Singapore",
-    "dutch": "Netherlands", "swiss": "Switzerland", "swedish": "Sweden", "italian": "Italy",
-    "spanish": "Spain", "european": "Europe", "russian": "Russia", "australian": "Australia",
-    "brazilian": "Brazil", "finnish": "Finland", "irish": "Ireland", "polish": "Poland",
-}
-
-PRIORS = {  # rule -> prior confidence (to be calibrated on the annotated samples)
-    "svo": 0.85, "svo-passive": 0.85, "svo-inherited": 0.7, "partner-noun": 0.85,
-    "jv-create": 0.8, "round-lead": 0.85, "poss": 0.75, "poss-role": 0.85, "appos-role": 0.85,
-    "compound-role": 0.85, "copula-role": 0.85, "demonym": 0.75, "based": 0.85,
-    "acl-passive": 0.7, "org-role": 0.8, "compound-maker": 0.75, "maker-noun": 0.8,
-    "participants": 0.7, "backers": 0.8, "office": 0.75, "surface-role": 0.85,
-    "rival-noun": 0.7, "stake": 0.8, "competition-noun": 0.75, "integration": 0.75,
-}
+__all__ = ["RULESET", "PRIORS", "Frame", "Rules", "Found", "confidence", "role_predicate"]
 
 
 @functools.lru_cache(maxsize=1)
@@ -107,344 +65,6 @@ class Found:
     anchor: int | None = None   # token index of the trigger whose clause states the fact
 
 
-class Frame:
-    """Entity lookup over a parsed doc: token -> entity key, with anaphora."""
-
-    def __init__(self, doc, token_entity: dict[int, str], classes: dict[str, str],
-                 place_keys: dict[str, str]):
-        self.doc = doc
-        self.tok = token_entity
-        self.cls = classes              # entity key -> class
-        self.place_keys = place_keys    # canonical place name -> key, for demonyms
-        self._order = sorted(token_entity.items())
-        self._sal = None
-
-    # -- entity lookup -----------------------------------------------------------------
-    def at(self, t) -> str | None:
-        """The entity a single token denotes, resolving pronouns and 'the lab'."""
-        if t.i in self.tok:
-            return self.tok[t.i]
-        low = t.lower_
-        if low in ("his", "her", "he", "she", "him"):
-            return self._recent(t, {"Person"})
-        if low in ("its", "it"):
-            h = t.head
-            if low == "its" and h.dep_ == "conj" and h.head.i in self.tok and \
-                    root(self.cls[self.tok[h.head.i]]) == "Organization":
-                return self.tok[h.head.i]
-            return self._subject_or_recent(t, {"Organization"})
-        if (low in ("which", "that", "who") and t.dep_ in ("nsubj", "nsubjpass")) or low == "whose":
-            j = t.i - 1
-            while j >= 0 and self.doc[j].is_punct:
-                j -= 1
-            if j >= 0 and j in self.tok:       # "..., Andy Konwinski, who co-founded X"
-                return self.tok[j]
-            if low == "whose":                 # "the Hangzhou lab whose R1 model ..."
-                rel = t
-                while rel.dep_ != "relcl" and rel.head is not rel:
-                    rel = rel.head
-                if rel.dep_ == "relcl":
-                    got = self.np(rel.head, climb=True)
-                    return got[0] if got else None
-                return None
-            head = t.head
-            if head.dep_ in ("relcl", "acl"):
-                got = self.np(head.head, climb=True)
-                return got[0] if got else None
-        if t.dep_ == "appos" and t.head.i in self.tok:  # "Moonshot AI, the developer of Kimi"
-            return self.tok[t.head.i]
-        if t.pos_ == "NOUN" and any(c.lower_ == "the" for c in t.children) and not any(
-                c.dep_ in ("compound", "appos") and not (
-                    c.i in self.tok and root(self.cls[self.tok[c.i]]) == "Place")
-                for c in t.children):
-            want = _DEFINITE.get(t.lemma_.lower())
-            if want:
-                self._salience(0)
-                described = [k for i, noun, k in self._described if i < t.i and noun == t.lemma_.lower()]
-                if described:
-                    return described[-1]
-                return self._recent(t, want, window=3, exclude=self._named_here(t))
-        return None
-
-    def _salience(self, upto: int) -> tuple[list[int], dict[int, set[str]], dict[str, int]]:
-        """Sentence starts, subject entities per sentence (pronoun subjects resolved, for
-        sentences before `upto`), mention counts and descriptions ("X, a startup")."""
-        if self._sal is None:
-            starts = [sent.start for sent in self._text_sents()]
-            counts: dict[str, int] = {}
-            last, prev = None, -2
-            for i, key in self._order:
-                if key != last or i != prev + 1:
-                    counts[key] = counts.get(key, 0) + 1
-                last, prev = key, i
-            self._sal = (starts, {}, counts)
-            self._sents = self._text_sents()
-            self._done = 0
-            self._described: list[tuple[int, str, str]] = []  # (token, noun, entity)
-            for i, key in self._order:  # "Thinking Machines Lab" is described as a lab
-                last = self.doc[i]
-                if last.lemma_.lower() in _DEFINITE and (i + 1 not in self.tok or self.tok[i + 1] != key):
-                    self._described.append((i, last.lemma_.lower(), key))
-            for tok in self.doc:
-                if tok.pos_ == "NOUN" and tok.lemma_.lower() in _DEFINITE:
-                    owner = None
-                    if tok.dep_ == "appos" and tok.head.i in self.tok:
-                        owner = self.tok[tok.head.i]           # "MosaicML, a startup"
-                    elif tok.dep_ == "attr":                   # "MosaicML is a startup"
-                        owner = next((self.tok[c.i] for c in tok.head.children
-                                      if c.dep_ == "nsubj" and c.i in self.tok), None)
-                    else:
-                        owner = next((self.tok[c.i] for c in tok.children
-                                      if c.dep_ in ("appos", "compound") and c.i in self.tok
-                                      and c.i > tok.i), None)  # "the startup MosaicML"
-                    if owner:
-                        self._described.append((tok.i, tok.lemma_.lower(), owner))
-            self._described.sort()
-        starts, subjects, counts = self._sal
-        while self._done < min(upto, len(self._sents)):
-            n = self._done
-            self._done += 1
-            for tok in self._sents[n]:
-                if tok.dep_ not in ("nsubj", "nsubjpass"):
-                    continue
-                keys = set()
-                for c in (tok, *tok.children, *_conjuncts(tok)):
-                    if c is tok or c.dep_ in ("compound", "appos", "conj"):
-                        if c.i in self.tok:
-                            keys.add(self.tok[c.i])
-                        for g in c.children:  # "Amazon CEO Andy Jassy"
-                            if g.dep_ == "compound" and g.i in self.tok:
-                                keys.add(self.tok[g.i])
-                if not keys and tok.i not in self.tok:
-                    k = self.at(tok)
-                    if k:
-                        keys.add(k)
-                subjects.setdefault(n, set()).update(keys)
-        return self._sal
-
-    def _explicit_subject(self, i: int) -> bool:
-        """Whether token i names (part of) a clause subject: 'Nvidia CEO Jensen Huang, who...'."""
-        tok = self.doc[i]
-        for _ in range(3):
-            if tok.dep_ in ("nsubj", "nsubjpass"):
-                return True
-            if tok.dep_ not in ("compound", "poss", "appos", "conj", "amod", "nmod"):
-                return False
-            tok = tok.head
-        return False
-
-    def _named_here(self, t) -> set[str]:
-        """Owners named later in t's sentence: 'The company uses Amazon's chips' cannot mean
-        Amazon (a repeated referent would be 'its')."""
-        sent = t.sent
-        return {key for i, key in self._order if t.i < i < sent.end and self.doc[i].dep_ == "poss"}
-
-    def _recent(self, t, want: set[str], window: int = 2, exclude: set[str] = frozenset()) -> str | None:
-        """The most salient earlier entity of a wanted class (root or exact class names):
-        subjects of recent sentences and the article's most mentioned entity first."""
-        starts = [sent.start for sent in self._text_sents()] if self._sal is None else self._sal[0]
-        cur = max([n for n, st in enumerate(starts) if st <= t.i] or [0])
-        starts, subjects, counts = self._salience(cur)
-        limit = starts[max(0, cur - window)]
-        cands: dict[str, float] = {}
-        for i, key in self._order:
-            if i >= t.i:
-                break
-            if i < limit or not self._not_inside(i, t):
-                continue
-            cls = self.cls[key]
-            if (root(cls) not in want and cls not in want) or key in exclude:
-                continue
-            n = max(m for m, st in enumerate(starts) if st <= i)
-            score = 1.0 - (cur - n) / (window + 1) + i / (10_000 * (t.i + 1))
-            if key in subjects.get(n, ()) or (n == cur and self._explicit_subject(i)):
-                score += 1.0
-            cands[key] = max(cands.get(key, -1.0), score)
-        for n in range(max(0, cur - window), cur):  # pronoun subjects resolved earlier
-            for key in subjects.get(n, ()):
-                cls = self.cls[key]
-                if (root(cls) in want or cls in want) and key not in exclude:
-                    score = 2.0 - (cur - n) / (window + 1)
-                    cands[key] = max(cands.get(key, -1.0), score)
-        if not cands:
-            return None
-        top = max(counts.get(k, 0) for k in cands)
-        for k in cands:
-            if counts.get(k, 0) == top and top >= 2:
-                cands[k] += 0.75
-        return max(cands, key=lambda k: cands[k])
-
-    def _text_sents(self) -> list:
-        """Sentences with text (blank lines between paragraphs are not sentences here)."""
-        return [sent for sent in self.doc.sents if not sent.text.isspace()]
-
-    def _not_inside(self, i: int, t) -> bool:
-        return not (t.left_edge.i <= i <= t.right_edge.i and t.dep_ == "poss")
-
-    def _described_by_clause(self, t, want: set[str]) -> str | None:
-        """'Crusoe, a company co-founded by its chief executive': 'its' inside a clause that
-        describes a noun refers to what that noun names."""
-        cur = t
-        for _ in range(6):
-            if cur.dep_ in ("acl", "relcl") and cur.head is not cur:
-                got = [k for k in self.np(cur.head, climb=True) if root(self.cls[k]) in want]
-                return got[0] if got else None
-            if cur.head is cur:
-                return None
-            cur = cur.head
-        return None
-
-    def _subject_or_recent(self, t, want: set[str]) -> str | None:
-        # "xAI is expanding its Colossus", "With its Le Chat assistant, Mistral competes":
-        # the clause's subject, when it is of the wanted class
-        if t.lower_ == "its" and (got := self._described_by_clause(t, want)):
-            return got
-        v = t.head
-        while v.dep_ not in ("ROOT",) and v.pos_ not in ("VERB", "AUX"):
-            v = v.head
-        for _ in range(4):
-            for c in v.children:
-                if c.dep_ in ("nsubj", "nsubjpass") and not (c.left_edge.i <= t.i <= c.right_edge.i):
-                    for k in self.np(c):
-                        if root(self.cls[k]) in want:
-                            return k
-            if v.dep_ in ("xcomp", "advcl", "conj", "ccomp") and v.head is not v:
-                v = v.head
-            else:
-                break
-        return self._recent(t, want)
-
-    def np(self, t, climb: bool = False) -> list[str]:
-        """Entities a noun phrase headed at t denotes: itself, its name parts, coordinates."""
-        out: list[str] = []
-        for head in [t, *_conjuncts(t)]:
-            key = self.at(head)
-            if key is None and climb and head.dep_ == "appos" and head.head.i in self.tok:
-                key = self.tok[head.head.i]  # "Google DeepMind, the Alphabet unit": the unit is DeepMind
-            if key is None:
-                parts = [c for c in head.children
-                         if c.dep_ in ("compound", "appos", "amod", "nmod", "npadvmod", "nummod")
-                         and c.i in self.tok]
-                if not parts:  # "Microsoft's Azure cloud platform": a name two modifiers away
-                    parts = [g for c in head.children if c.dep_ in ("compound", "amod", "nmod")
-                             for g in c.children if g.dep_ in ("compound", "amod", "nmod")
-                             and g.i in self.tok]
-                fit = _TYPE_ROOT.get(head.lemma_.lower())
-                # "AWS Trainium chips": the name that fits the type word names the thing
-                ranked = sorted(parts, key=lambda c: (c.dep_ != "appos",
-                                                      root(self.cls[self.tok[c.i]]) != fit,
-                                                      root(self.cls[self.tok[c.i]]) == "Place",
-                                                      -c.i))
-                if ranked and (ranked[0].dep_ == "appos" or
-                               root(self.cls[self.tok[ranked[0].i]]) != "Place"):
-                    key = self.tok[ranked[0].i]
-                    for c in _conjuncts(ranked[0]):  # "Amazon's Trainium and Inferentia chips"
-                        k2 = self.tok.get(c.i)
-                        if k2 and k2 != key and k2 not in out:
-                            out.append(k2)
-            if key is None and climb and head.dep_ == "appos":
-                key = self.at(head.head)
-            if key is not None and key not in out:
-                out.append(key)
-            if key is None:  # "investors including A, B and C", "products such as X"
-                for _w, o in _preps(head, ("including", "like", "such", "as", "among")):
-                    for k in self.np(o):
-                        if k not in out:
-                            out.append(k)
-            elif root(self.cls[key]) == "Place":  # "Santa Clara, California"
-                for c in head.children:
-                    if c.dep_ in ("appos", "npadvmod") and c.i in self.tok and \
-                            root(self.cls[self.tok[c.i]]) == "Place" and self.tok[c.i] not in out:
-                        out.append(self.tok[c.i])
-        return out
-
-    def owner_np(self, t) -> list[str]:
-        """Entities of an NP, or of the 'from/of' phrase it carries ('profits from X')."""
-        got = self.np(t, climb=True)
-        if got:
-            return got
-        for p in t.children:
-            if p.dep_ == "prep" and p.lower_ in ("from", "of"):
-                for o in p.children:
-                    if o.dep_ == "pobj":
-                        got = self.np(o, climb=True)
-                        if got:
-                            return got
-        return []
-
-
-_TYPE_ROOT = {  # type words and the root class of the names they take
-    **dict.fromkeys(("chip", "gpu", "processor", "accelerator", "superchip", "tpu", "cpu",
-                     "supercomputer", "cluster", "system", "server"), "Hardware"),
-    **dict.fromkeys(("model", "llm", "family", "series"), "AIModel"),
-    **dict.fromkeys(("app", "assistant", "chatbot", "platform", "service", "browser", "tool",
-                     "product", "phone", "smartphone"), "Product"),
-    **dict.fromkeys(("company", "startup", "lab", "firm", "fund", "group"), "Organization"),
-}
-_BUSINESS = {"Organization", "Company", "AILab", "Investor"}
-_DEFINITE = {  # definite descriptions and the classes they can refer to
-    "lab": {"AILab", "Company", "Organization"}, "company": _BUSINESS, "startup": _BUSINESS,
-    "firm": _BUSINESS, "chipmaker": {"Company"}, "group": _BUSINESS,
-    "giant": _BUSINESS, "outfit": _BUSINESS, "venture": _BUSINESS,
-    "fund": {"Investor", "Organization"}, "business": _BUSINESS, "executive": {"Person"},
-    "billionaire": {"Person"}, "entrepreneur": {"Person"}, "founder": {"Person"},
-    "maker": _BUSINESS, "developer": _BUSINESS, "creator": _BUSINESS,
-}
-
-
-def _conjuncts(t) -> list:
-    out, stack = [], [t]
-    while stack:
-        cur = stack.pop()
-        for c in cur.children:
-            if c.dep_ == "conj":
-                out.append(c)
-                stack.append(c)
-    return out
-
-
-def _preps(t, words: tuple[str, ...] | None = None):
-    """Objects of prepositions under t, coordinated ones too: (preposition, object token)."""
-    stack = [p for p in t.children if p.dep_ in ("prep", "agent", "dative")]
-    while stack:
-        p = stack.pop(0)
-        stack += [c for c in p.children if c.dep_ == "conj" and c.pos_ == "ADP"]
-        if words is None or p.lower_ in words:
-            for o in p.children:
-                if o.dep_ in ("pobj", "pcomp"):
-                    yield p.lower_, o
-
-
-def _passive(v) -> bool:
-    return any(c.dep_ in ("nsubjpass", "auxpass") for c in v.children) or (
-        v.tag_ == "VBN" and v.dep_ in ("acl", "amod") )
-
-
-def hedged(v) -> bool:
-    """A trigger under negation, a modal, or a verb of intent or report."""
-    cur, hops = v, 0
-    while True:
-        for c in cur.children:
-            if c.dep_ == "neg" or (c.dep_ in ("aux", "advmod", "mark") and c.lower_ in HEDGES):
-                return True
-        if cur.lemma_.lower() in HEDGES or (cur.lower_ == "talks"):
-            return True
-        if cur.dep_ in ("xcomp", "ccomp", "acl", "advcl", "pcomp", "pobj", "prep", "dobj") and hops < 4 \
-                and cur.head is not cur:
-            cur, hops = cur.head, hops + 1
-        else:
-            return False
-
-
-def np_hedged(n) -> bool:
-    """Hedging for a fact stated inside a noun phrase ("Google's Chrome browser", "Y, the CEO
-    of X"): such facts are presupposed, so the clause's modality does not touch them, except
-    when the phrase is itself what a copula asserts ("Y could be the CEO of X")."""
-    if n.dep_ == "attr" or (n.dep_ == "pobj" and n.head.lower_ == "as"):
-        return hedged(n)
-    return False
-
-
 class Rules:
     """All rules for one sentence; yields Found relations."""
 
@@ -459,7 +79,7 @@ class Rules:
         for t in sent:
             self.anchor = t.i
             frame = VERB_FRAMES.get(lemma_of(t))
-            if frame and (t.pos_ in ("VERB", "AUX") or t.tag_.startswith("VB") or _noun_verb(t)):
+            if frame and (t.pos_ in ("VERB", "AUX") or t.tag_.startswith("VB") or noun_verb(t)):
                 yield from self._verb(t, frame)
             if t.lower_ in ROUND_NOUNS and t.pos_ in ("NOUN", "PROPN"):
                 yield from self._round_led_by(t)
@@ -491,7 +111,7 @@ class Rules:
             if t.lower_ == "based" or (t.lower_ == "headquartered" and t.dep_ == "amod"):
                 yield from self._based(t)
             if t.ent_type_ == "NORP" or t.lower_ in DEMONYMS or (
-                    t.dep_ == "compound" and t.i in self.f.tok and t.head.lower_ in _ORG_HEADS):
+                    t.dep_ == "compound" and t.i in self.f.tok and t.head.lower_ in ORG_HEADS):
                 yield from self._demonym(t)
 
     # -- surface patterns (parse-independent) -------------------------------------------
@@ -513,8 +133,8 @@ class Rules:
         doc, words, j = self.f.doc, [], i
         while j < end and j - i < 7:
             low = doc[j].lower_
-            if low in _ROLE_WORDS or doc[j].lemma_.lower() in _ROLE_WORDS:
-                words.append(doc[j].lemma_.lower() if low not in _ROLE_WORDS else low)
+            if low in ROLE_WORDS or doc[j].lemma_.lower() in ROLE_WORDS:
+                words.append(doc[j].lemma_.lower() if low not in ROLE_WORDS else low)
             elif not (low in ("and", "-", "the", "a", "an", "its") and words or low in ("the", "a", "an", "its")):
                 break
             j += 1
@@ -595,7 +215,7 @@ class Rules:
                     subs = [k for c in cur.children if c.dep_ in SUBJ_DEPS
                             for g in c.children if g.dep_ == "poss" for k in self.f.np(g)]
                 return subs, True
-            if cur.dep_ in ("relcl", "acl") and not _passive(cur):
+            if cur.dep_ in ("relcl", "acl") and not is_passive(cur):
                 return self.f.np(cur.head, climb=True), True
             break
         return [], False
@@ -603,7 +223,7 @@ class Rules:
     def _verb(self, v, frame: str) -> Iterator[Found]:
         hedge = hedged(v)
         lemma = lemma_of(v)
-        passive = _passive(v)
+        passive = is_passive(v)
         subs, inherited = self._subjects(v)
         rule = "svo-inherited" if inherited else "svo"
         objs: list[str] = []
@@ -634,7 +254,7 @@ class Rules:
                 subs, objs = objs, []
             elif frame != "locate":
                 rule = "svo-passive" if rule == "svo" else rule
-        preps = list(_preps(v))
+        preps = list(preps_of(v))
         if lemma in ("build", "integrate", "add", "bring", "embed", "put", "base", "deploy") and \
                 any(w in ("into", "to", "on", "in") for w, _o in preps):
             got = list(self._integration(v, lemma, subs, objs, preps, passive, hedge))
@@ -643,7 +263,7 @@ class Rules:
                 return  # "Tencent added R1 to Yuanbao": Yuanbao uses R1, not Tencent
         if lemma in ("build", "develop", "design", "make", "create", "co-develop"):
             # "G42 built the Condor Galaxy supercomputers together with Cerebras"
-            obj_preps = [x for c in v.children if c.dep_ in OBJ_DEPS for x in _preps(c, ("with",))]
+            obj_preps = [x for c in v.children if c.dep_ in OBJ_DEPS for x in preps_of(c, ("with",))]
             with_orgs = [k for w, o in preps + obj_preps if w in ("with", "alongside")
                          for k in self.f.np(o, climb=True) if root(self.f.cls[k]) == "Organization"]
             for s in ([] if passive else subs):
@@ -666,7 +286,7 @@ class Rules:
             subs = [self._employer(s_tok_key) or s_tok_key for s_tok_key in subs]
             if lemma == "train":  # "trained on Google's TPUs": the trainer or the model uses them
                 on = [k for w, o in preps if w == "on" for k in self.f.np(o, climb=True)]
-                on += [k for c in v.children if c.dep_ in OBJ_DEPS for w, o in _preps(c, ("on",))
+                on += [k for c in v.children if c.dep_ in OBJ_DEPS for w, o in preps_of(c, ("on",))
                        for k in self.f.np(o, climb=True)]
                 models = [o for o in objs if root(self.f.cls[o]) == "AIModel"]
                 # "trained on Google's TPUs" (the model, passive), "trains its Pangu models on
@@ -695,7 +315,7 @@ class Rules:
                                 yield from self._emit(funder, "funds", s, rule, hedge)
                 return
             money = [c for c in v.children if c.dep_ in OBJ_DEPS]
-            targets = objs + [k for w, o in preps + [x for m in money for x in _preps(m)]
+            targets = objs + [k for w, o in preps + [x for m in money for x in preps_of(m)]
                               if w in ("in", "into") for k in self.f.np(o, climb=True)]
             if not targets and lemma == "invest" and self.last_funded:  # "OpenAI invested through its fund"
                 targets = [self.last_funded]
@@ -749,7 +369,7 @@ class Rules:
                     for o in objs:
                         yield from self._emit(o, "uses", s, rule, hedge)
                 return
-            obj_on = [x for c in v.children if c.dep_ in OBJ_DEPS for x in _preps(c, ("on",))]
+            obj_on = [x for c in v.children if c.dep_ in OBJ_DEPS for x in preps_of(c, ("on",))]
             if lemma == "run" and not any(w == "on" for w, _o in preps + obj_on):
                 for s in subs:  # "MiniMax runs the video generator Hailuo": operates its product
                     for o in objs:
@@ -762,7 +382,7 @@ class Rules:
             on = [k for w, o in preps if w in ("on", "with") for k in self.f.np(o, climb=True)]
             obj_toks = [c for c in v.children if c.dep_ in OBJ_DEPS]
             if lemma in ("run", "train", "deploy", "power", "host", "serve"):
-                on += [k for c in obj_toks for w, o in _preps(c, ("on",)) for k in self.f.np(o, climb=True)]
+                on += [k for c in obj_toks for w, o in preps_of(c, ("on",)) for k in self.f.np(o, climb=True)]
             if on and lemma in ("run", "train", "deploy", "power", "host", "serve"):
                 subs = subs + [o for o in objs if root(self.f.cls[o]) in ("AIModel", "Product")]
                 targets = on
@@ -812,7 +432,7 @@ class Rules:
             places = [k for w, o in preps if w in ("in", "from", "out") for k in self.f.np(o)]
             for w, o in preps:
                 if w == "out":
-                    places += [k for _, oo in _preps(o) for k in self.f.np(oo)]
+                    places += [k for _, oo in preps_of(o) for k in self.f.np(oo)]
             holders = subs or objs
             for s in holders:
                 for p in places:
@@ -870,7 +490,7 @@ class Rules:
     def _round_target(self, r) -> list[str]:
         """Who a funding round is for: 'a round in X', 'X's round', 'a round that valued X',
         'X raised $N in a round led by ...', else the company last seen raising money."""
-        got = [k for _w, o in _preps(r, ("in", "for", "into")) for k in self.f.np(o, climb=True)]
+        got = [k for _w, o in preps_of(r, ("in", "for", "into")) for k in self.f.np(o, climb=True)]
         got += [k for c in r.children if c.dep_ == "poss" for k in [self.f.at(c)] if k]
         got += [k for c in r.children if c.dep_ == "relcl" and lemma_of(c) == "value"
                 for d in c.children if d.dep_ in OBJ_DEPS for k in self.f.np(d)]
@@ -898,10 +518,10 @@ class Rules:
         """'X announced a partnership with Y (to create Z)', 'a partnership between X and Y'."""
         hedge = hedged(n)
         parties: list[str] = []
-        for _w, o in _preps(n, ("with", "between", "among")):
+        for _w, o in preps_of(n, ("with", "between", "among")):
             parties += self.f.np(o, climb=True)
         if not parties and n.dep_ in OBJ_DEPS:  # "signed a contract with CoreWeave" (with on the verb)
-            for _w, o in _preps(n.head, ("with",)):
+            for _w, o in preps_of(n.head, ("with",)):
                 parties += self.f.np(o, climb=True)
         for c in n.children:
             if c.dep_ == "poss":
@@ -1018,9 +638,9 @@ class Rules:
             named = self.f.np(t.head)
         named += [k for c in t.children if c.dep_ in ("appos", "compound") and c.i in self.f.tok
                   for k in self.f.np(c)]
-        named += [k for w, o in _preps(t, ("such", "as", "like", "including")) for k in self.f.np(o)]
+        named += [k for w, o in preps_of(t, ("such", "as", "like", "including")) for k in self.f.np(o)]
         named += [k for c in t.children if c.dep_ == "amod" and c.lower_ == "such"
-                  for w, o in _preps(c, ("as",)) for k in self.f.np(o)]
+                  for w, o in preps_of(c, ("as",)) for k in self.f.np(o)]
         named = [k for k in dict.fromkeys(named) if root(self.f.cls[k]) == "Organization"]
         if not named:
             return
@@ -1056,7 +676,7 @@ class Rules:
             funders = [k for c in verb.children if c.dep_ in ("nsubj",) for k in self.f.np(c)]
             funders += [k for c in verb.children if c.dep_ == "nsubj" and c.lower_ == "which"
                         for k in []]
-            for _w, o in _preps(verb, ("in",)):
+            for _w, o in preps_of(verb, ("in",)):
                 if o.lower_ in ROUND_NOUNS or o.lemma_.lower() in ROUND_NOUNS:
                     target = self._round_target(o)
             if not funders and verb.head.lower_ in ROUND_NOUNS:      # "a Series A in which A took part"
@@ -1065,7 +685,7 @@ class Rules:
             subs = [k for c in t.children if c.dep_ == "nsubj" for k in self.f.np(c)]
             if not subs and t.dep_ in ("acl", "advcl", "pcomp", "xcomp") and t.head.i in self.f.tok:
                 subs = self.f.np(t.head)                              # "with Nvidia and SoftBank participating"
-            in_round = any(o.lower_ in ROUND_NOUNS for _, o in _preps(t)) or any(
+            in_round = any(o.lower_ in ROUND_NOUNS for _, o in preps_of(t)) or any(
                 c.lower_ in ROUND_NOUNS for c in t.children if c.dep_ in OBJ_DEPS)
             if not in_round and not (lemma_of(t) == "participate" and self.last_funded):
                 return
@@ -1087,7 +707,7 @@ class Rules:
         if n.dep_ not in OBJ_DEPS or lemma_of(n.head) not in ("take", "buy", "acquire", "hold", "own", "get"):
             return
         holders, _ = self._subjects(n.head)
-        for k in [k for _w, o in list(_preps(n, ("in",))) + list(_preps(n.head, ("in",)))
+        for k in [k for _w, o in list(preps_of(n, ("in",))) + list(preps_of(n.head, ("in",)))
                   for k in self.f.np(o, climb=True)]:
             for h in holders:
                 yield from self._emit(h, "funds", k, "stake", hedged(n.head))
@@ -1097,15 +717,15 @@ class Rules:
         if n.dep_ not in OBJ_DEPS:
             return
         subs, _ = self._subjects(n.head)
-        others = [k for _w, o in _preps(n, ("from", "with")) for k in self.f.np(o, climb=True)]
-        others += [k for _w, o in _preps(n.head, ("from",)) for k in self.f.np(o, climb=True)]
+        others = [k for _w, o in preps_of(n, ("from", "with")) for k in self.f.np(o, climb=True)]
+        others += [k for _w, o in preps_of(n.head, ("from",)) for k in self.f.np(o, climb=True)]
         for s_ in subs:
             for o in others:
                 yield from self._emit(s_, "competes_with", o, "competition-noun", hedged(n.head))
 
     def _office(self, n) -> Iterator[Found]:
         """'has offices in San Francisco and London', 'with a large office in Paris'."""
-        places = [k for w, o in _preps(n, ("in",)) for k in self.f.np(o)]
+        places = [k for w, o in preps_of(n, ("in",)) for k in self.f.np(o)]
         places = [k for k in places if root(self.f.cls[k]) == "Place"]
         if not places:
             return
@@ -1124,7 +744,7 @@ class Rules:
     def _maker(self, n) -> Iterator[Found]:
         """'OpenAI, the developer of ChatGPT', 'the company behind Stable Diffusion',
         'the ChatGPT maker' (in apposition or as a copula's complement)."""
-        things = [k for w, o in _preps(n, ("of", "behind")) for k in self.f.np(o, climb=True)]
+        things = [k for w, o in preps_of(n, ("of", "behind")) for k in self.f.np(o, climb=True)]
         things += [self.f.tok[c.i] for c in n.children if c.dep_ == "compound" and c.i in self.f.tok]
         things = [k for k in things if root(self.f.cls[k]) in ("AIModel", "Hardware", "Product")]
         if not things:
@@ -1163,15 +783,15 @@ class Rules:
         if pred is None:
             return
         hedge = np_hedged(n)
-        orgs = [k for w, o in _preps(n, ("of", "at", "behind", "for", "with")) for k in self.f.np(o, climb=True)]
+        orgs = [k for w, o in preps_of(n, ("of", "at", "behind", "for", "with")) for k in self.f.np(o, climb=True)]
         orgs += [k for c in n.children if c.dep_ == "poss" for k in [self.f.at(c)] if k]
         if not orgs and n.dep_ == "attr":
-            orgs = [k for w, o in _preps(n.head, ("at", "of", "for")) for k in self.f.np(o, climb=True)]
+            orgs = [k for w, o in preps_of(n.head, ("at", "of", "for")) for k in self.f.np(o, climb=True)]
         if not orgs and n.dep_ == "conj":  # "the co-founder and chief executive of Mistral"
-            orgs = [k for w, o in _preps(n.head, ("of", "at")) for k in self.f.np(o, climb=True)]
+            orgs = [k for w, o in preps_of(n.head, ("of", "at")) for k in self.f.np(o, climb=True)]
         for c in n.children:
             if c.dep_ == "conj" and c.lemma_.lower() in ROLE_LEADS | ROLE_FOUNDED | ROLE_WORKS:
-                orgs += [k for w, o in _preps(c, ("of", "at")) for k in self.f.np(o, climb=True)]
+                orgs += [k for w, o in preps_of(c, ("of", "at")) for k in self.f.np(o, climb=True)]
         orgs += [self.f.tok[c.i] for c in n.children
                  if c.dep_ in ("compound", "nmod", "amod") and c.i in self.f.tok]
         for c in n.children:  # "chief executive": the org sits on the compound "chief"
@@ -1213,7 +833,7 @@ class Rules:
             heads = [k for c in verb.children if c.dep_ in ("nsubj", "nsubjpass", "dobj") for k in self.f.np(c)]
         else:
             heads = [k for c in n.head.children if c.dep_ == "nsubj" for k in self.f.np(c)]
-        others = [k for w, o in _preps(n, ("of", "in", "to", "with")) for k in self.f.np(o, climb=True)]
+        others = [k for w, o in preps_of(n, ("of", "in", "to", "with")) for k in self.f.np(o, climb=True)]
         others += [k for c in n.children if c.dep_ == "poss" for k in [self.f.at(c)] if k]
         others += [self.f.tok[c.i] for c in n.children if c.dep_ in ("compound", "nmod")
                    and c.i in self.f.tok and root(self.f.cls[self.f.tok[c.i]]) == "Organization"]
@@ -1249,57 +869,24 @@ class Rules:
         country = DEMONYMS.get(t.lower_)
         key = self.f.place_keys.get(country) if country else None
         if key is None and t.i in self.f.tok and root(self.f.cls[self.f.tok[t.i]]) == "Place" and \
-                t.dep_ == "compound" and t.head.lower_ in _ORG_HEADS and t.head.i not in self.f.tok:
+                t.dep_ == "compound" and t.head.lower_ in ORG_HEADS and t.head.i not in self.f.tok:
             key = self.f.tok[t.i]
         if key is None or t.dep_ not in ("amod", "compound", "nmod"):
             return
         head = t.head
         for _ in range(2):  # "Chinese AI lab": climb through the compound "AI"
-            if head.i in self.f.tok or head.lower_ in _ORG_HEADS or head.dep_ not in (
+            if head.i in self.f.tok or head.lower_ in ORG_HEADS or head.dep_ not in (
                     "compound", "amod", "nmod"):
                 break
             head = head.head
         if head.i in self.f.tok:
             holders = [self.f.tok[head.i]]
-        elif head.lower_ in _ORG_HEADS:
+        elif head.lower_ in ORG_HEADS:
             holders = self.f.np(head, climb=True)
         else:
             return
         for h in holders:
             yield from self._emit(h, "located_in", key, "demonym", np_hedged(head))
-
-
-MAKER_NOUNS = {"maker", "developer", "creator", "builder", "manufacturer", "designer", "company",
-               "lab", "startup", "firm", "team"}
-_ROLE_WORDS = {"chief", "executive", "officer", "ceo", "cto", "cfo", "coo", "president", "chairman",
-               "chairwoman", "chair", "founder", "co-founder", "cofounder", "head", "director",
-               "former", "technology", "scientist", "science", "operating", "financial", "research",
-               "ai", "vice", "senior", "researcher", "engineer", "boss", "leader",
-               "managing", "partner", "product", "marketing", "general", "counsel", "co-chief"}
-_ORG_HEADS = {"lab", "startup", "start-up", "company", "firm", "chipmaker", "giant", "group",
-              "developer", "maker", "unicorn", "rival", "fund", "venture", "conglomerate"}
-
-
-def lemma_of(t) -> str:
-    """The lower-case lemma, with "co-founded" and friends mapped to "co-found"."""
-    low = t.lower_
-    if low.startswith("co-found"):
-        return "co-found"
-    if low in ("co-led", "co-lead", "co-leads", "co-leading"):
-        return "lead"
-    return t.lemma_.lower()
-
-
-def _noun_verb(t) -> bool:
-    """A verb the tagger took for a noun: 'Google, Meta and Anthropic use ...' (ROOT noun),
-    'Mistral competes with OpenAI' (a plural-looking noun with the name hanging on it)."""
-    if t.pos_ != "NOUN":
-        return False
-    if t.dep_ == "ROOT":
-        return any(c.dep_ in ("dobj", "prep", "nsubj", "compound") for c in t.children)
-    return t.tag_ == "NNS" and t.lower_.endswith("s") and any(
-        c.dep_ in ("amod", "compound", "nsubj") and c.i < t.i and c.pos_ in ("PROPN", "ADJ")
-        for c in t.children) and any(c.dep_ == "prep" for c in t.children)
 
 
 def _role_predicate(n, extra=None) -> str | None:

@@ -65,6 +65,25 @@ def facts(kg, text: str) -> set[tuple[str, str, str]]:
      "Claude models.", ("Anthropic", "develops", "Claude")),
     ("Ilya Sutskever co-founded Safe Superintelligence with Daniel Gross.",
      ("Daniel Gross", "founded", "Safe Superintelligence")),
+    ("Cohere raised $270 million in a round led by Inovia Capital.", ("Inovia Capital", "funds", "Cohere")),
+    ("PSP Investments led a $500 million round that valued Cohere at $5.5 billion.",
+     ("PSP Investments", "funds", "Cohere")),
+    ("Runway raised money in a round led by General Atlantic, with Nvidia and SoftBank participating.",
+     ("SoftBank", "funds", "Runway")),
+    ("Zhipu AI counts Alibaba and Tencent among its investors.", ("Tencent", "funds", "Zhipu AI")),
+    ("Microsoft took a minority stake in G42.", ("Microsoft", "funds", "G42")),
+    ("Clement Delangue, Hugging Face's chief executive, spoke.", ("Clement Delangue", "leads", "Hugging Face")),
+    ("Mira Murati, OpenAI's former chief technology officer, started a lab.",
+     ("Mira Murati", "works_for", "OpenAI")),
+    ("Nvidia dominates. Rivals AMD and Intel are racing to catch up.", ("Intel", "competes_with", "Nvidia")),
+    ("OpenAI signed an $11.9 billion, five-year contract with CoreWeave.",
+     ("CoreWeave", "partners_with", "OpenAI")),
+    ("OpenAI's DALL-E 3 image model is built into ChatGPT.", ("ChatGPT", "uses", "DALL-E 3")),
+    ("Mistral AI runs its Le Chat assistant on Cerebras' CS-3 systems.", ("Le Chat", "uses", "CS-3")),
+    ("Google DeepMind, the Alphabet unit, builds Gemini.", ("Alphabet", "owns", "Google DeepMind")),
+    ("In January 2025 ByteDance released Doubao-1.5-pro.", ("ByteDance", "develops", "Doubao-1.5-pro")),
+    ("Apple launched a chip. Apple Intelligence runs on Apple's own chips, such as the M4.",
+     ("Apple Intelligence", "uses", "M4")),
 ])
 def test_phrasings(kg, text, expected):
     assert expected in facts(kg, text)
@@ -75,6 +94,8 @@ def test_phrasings(kg, text, expected):
     "Apple denied plans to buy Perplexity.",
     "Microsoft could invest in Mistral AI next year.",
     "Amazon did not acquire Anthropic.",
+    "Google has not confirmed reports that it would buy Character.AI.",
+    "Nvidia may invest in xAI, people familiar with the matter said.",
 ])
 def test_hedged_statements_are_not_facts(kg, text):
     rels = facts(kg, text)

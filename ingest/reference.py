@@ -1,0 +1,273 @@
+"""Reference resolution over a parsed doc: tokens to entities, pronouns ("its", "his"),
+definite descriptions ("the lab"), relative pronouns and appositions, ranked by salience."""
+from __future__ import annotations
+
+from ingest.grammar import conjuncts, preps_of
+from ingest.lexicon import DEFINITE, TYPE_ROOT
+from kg.vocab import root
+
+
+class Frame:
+    """Entity lookup over a parsed doc: token -> entity key, with anaphora."""
+
+    def __init__(self, doc, token_entity: dict[int, str], classes: dict[str, str],
+                 place_keys: dict[str, str]):
+        self.doc = doc
+        self.tok = token_entity
+        self.cls = classes              # entity key -> class
+        self.place_keys = place_keys    # canonical place name -> key, for demonyms
+        self._order = sorted(token_entity.items())
+        self._sal = None
+
+    # -- entity lookup -----------------------------------------------------------------
+    def at(self, t) -> str | None:
+        """The entity a single token denotes, resolving pronouns and 'the lab'."""
+        if t.i in self.tok:
+            return self.tok[t.i]
+        low = t.lower_
+        if low in ("his", "her", "he", "she", "him"):
+            return self._recent(t, {"Person"})
+        if low in ("its", "it"):
+            h = t.head
+            if low == "its" and h.dep_ == "conj" and h.head.i in self.tok and \
+                    root(self.cls[self.tok[h.head.i]]) == "Organization":
+                return self.tok[h.head.i]
+            return self._subject_or_recent(t, {"Organization"})
+        if (low in ("which", "that", "who") and t.dep_ in ("nsubj", "nsubjpass")) or low == "whose":
+            j = t.i - 1
+            while j >= 0 and self.doc[j].is_punct:
+                j -= 1
+            if j >= 0 and j in self.tok:       # "..., Andy Konwinski, who co-founded X"
+                return self.tok[j]
+            if low == "whose":                 # "the Hangzhou lab whose R1 model ..."
+                rel = t
+                while rel.dep_ != "relcl" and rel.head is not rel:
+                    rel = rel.head
+                if rel.dep_ == "relcl":
+                    got = self.np(rel.head, climb=True)
+                    return got[0] if got else None
+                return None
+            head = t.head
+            if head.dep_ in ("relcl", "acl"):
+                got = self.np(head.head, climb=True)
+                return got[0] if got else None
+        if t.dep_ == "appos" and t.head.i in self.tok:  # "Moonshot AI, the developer of Kimi"
+            return self.tok[t.head.i]
+        if t.pos_ == "NOUN" and any(c.lower_ == "the" for c in t.children) and not any(
+                c.dep_ in ("compound", "appos") and not (
+                    c.i in self.tok and root(self.cls[self.tok[c.i]]) == "Place")
+                for c in t.children):
+            want = DEFINITE.get(t.lemma_.lower())
+            if want:
+                self._salience(0)
+                described = [k for i, noun, k in self._described if i < t.i and noun == t.lemma_.lower()]
+                if described:
+                    return described[-1]
+                return self._recent(t, want, window=3, exclude=self._named_here(t))
+        return None
+
+    def _salience(self, upto: int) -> tuple[list[int], dict[int, set[str]], dict[str, int]]:
+        """Sentence starts, subject entities per sentence (pronoun subjects resolved, for
+        sentences before `upto`), mention counts and descriptions ("X, a startup")."""
+        if self._sal is None:
+            starts = [sent.start for sent in self._text_sents()]
+            counts: dict[str, int] = {}
+            last, prev = None, -2
+            for i, key in self._order:
+                if key != last or i != prev + 1:
+                    counts[key] = counts.get(key, 0) + 1
+                last, prev = key, i
+            self._sal = (starts, {}, counts)
+            self._sents = self._text_sents()
+            self._done = 0
+            self._described: list[tuple[int, str, str]] = []  # (token, noun, entity)
+            for i, key in self._order:  # "Thinking Machines Lab" is described as a lab
+                last = self.doc[i]
+                if last.lemma_.lower() in DEFINITE and (i + 1 not in self.tok or self.tok[i + 1] != key):
+                    self._described.append((i, last.lemma_.lower(), key))
+            for tok in self.doc:
+                if tok.pos_ == "NOUN" and tok.lemma_.lower() in DEFINITE:
+                    owner = None
+                    if tok.dep_ == "appos" and tok.head.i in self.tok:
+                        owner = self.tok[tok.head.i]           # "MosaicML, a startup"
+                    elif tok.dep_ == "attr":                   # "MosaicML is a startup"
+                        owner = next((self.tok[c.i] for c in tok.head.children
+                                      if c.dep_ == "nsubj" and c.i in self.tok), None)
+                    else:
+                        owner = next((self.tok[c.i] for c in tok.children
+                                      if c.dep_ in ("appos", "compound") and c.i in self.tok
+                                      and c.i > tok.i), None)  # "the startup MosaicML"
+                    if owner:
+                        self._described.append((tok.i, tok.lemma_.lower(), owner))
+            self._described.sort()
+        starts, subjects, counts = self._sal
+        while self._done < min(upto, len(self._sents)):
+            n = self._done
+            self._done += 1
+            for tok in self._sents[n]:
+                if tok.dep_ not in ("nsubj", "nsubjpass"):
+                    continue
+                keys = set()
+                for c in (tok, *tok.children, *conjuncts(tok)):
+                    if c is tok or c.dep_ in ("compound", "appos", "conj"):
+                        if c.i in self.tok:
+                            keys.add(self.tok[c.i])
+                        for g in c.children:  # "Amazon CEO Andy Jassy"
+                            if g.dep_ == "compound" and g.i in self.tok:
+                                keys.add(self.tok[g.i])
+                if not keys and tok.i not in self.tok:
+                    k = self.at(tok)
+                    if k:
+                        keys.add(k)
+                subjects.setdefault(n, set()).update(keys)
+        return self._sal
+
+    def _explicit_subject(self, i: int) -> bool:
+        """Whether token i names (part of) a clause subject: 'Nvidia CEO Jensen Huang, who...'."""
+        tok = self.doc[i]
+        for _ in range(3):
+            if tok.dep_ in ("nsubj", "nsubjpass"):
+                return True
+            if tok.dep_ not in ("compound", "poss", "appos", "conj", "amod", "nmod"):
+                return False
+            tok = tok.head
+        return False
+
+    def _named_here(self, t) -> set[str]:
+        """Owners named later in t's sentence: 'The company uses Amazon's chips' cannot mean
+        Amazon (a repeated referent would be 'its')."""
+        sent = t.sent
+        return {key for i, key in self._order if t.i < i < sent.end and self.doc[i].dep_ == "poss"}
+
+    def _recent(self, t, want: set[str], window: int = 2, exclude: set[str] = frozenset()) -> str | None:
+        """The most salient earlier entity of a wanted class (root or exact class names):
+        subjects of recent sentences and the article's most mentioned entity first."""
+        starts = [sent.start for sent in self._text_sents()] if self._sal is None else self._sal[0]
+        cur = max([n for n, st in enumerate(starts) if st <= t.i] or [0])
+        starts, subjects, counts = self._salience(cur)
+        limit = starts[max(0, cur - window)]
+        cands: dict[str, float] = {}
+        for i, key in self._order:
+            if i >= t.i:
+                break
+            if i < limit or not self._not_inside(i, t):
+                continue
+            cls = self.cls[key]
+            if (root(cls) not in want and cls not in want) or key in exclude:
+                continue
+            n = max(m for m, st in enumerate(starts) if st <= i)
+            score = 1.0 - (cur - n) / (window + 1) + i / (10_000 * (t.i + 1))
+            if key in subjects.get(n, ()) or (n == cur and self._explicit_subject(i)):
+                score += 1.0
+            cands[key] = max(cands.get(key, -1.0), score)
+        for n in range(max(0, cur - window), cur):  # pronoun subjects resolved earlier
+            for key in subjects.get(n, ()):
+                cls = self.cls[key]
+                if (root(cls) in want or cls in want) and key not in exclude:
+                    score = 2.0 - (cur - n) / (window + 1)
+                    cands[key] = max(cands.get(key, -1.0), score)
+        if not cands:
+            return None
+        top = max(counts.get(k, 0) for k in cands)
+        for k in cands:
+            if counts.get(k, 0) == top and top >= 2:
+                cands[k] += 0.75
+        return max(cands, key=lambda k: cands[k])
+
+    def _text_sents(self) -> list:
+        """Sentences with text (blank lines between paragraphs are not sentences here)."""
+        return [sent for sent in self.doc.sents if not sent.text.isspace()]
+
+    def _not_inside(self, i: int, t) -> bool:
+        return not (t.left_edge.i <= i <= t.right_edge.i and t.dep_ == "poss")
+
+    def _described_by_clause(self, t, want: set[str]) -> str | None:
+        """'Crusoe, a company co-founded by its chief executive': 'its' inside a clause that
+        describes a noun refers to what that noun names."""
+        cur = t
+        for _ in range(6):
+            if cur.dep_ in ("acl", "relcl") and cur.head is not cur:
+                got = [k for k in self.np(cur.head, climb=True) if root(self.cls[k]) in want]
+                return got[0] if got else None
+            if cur.head is cur:
+                return None
+            cur = cur.head
+        return None
+
+    def _subject_or_recent(self, t, want: set[str]) -> str | None:
+        # "xAI is expanding its Colossus", "With its Le Chat assistant, Mistral competes":
+        # the clause's subject, when it is of the wanted class
+        if t.lower_ == "its" and (got := self._described_by_clause(t, want)):
+            return got
+        v = t.head
+        while v.dep_ not in ("ROOT",) and v.pos_ not in ("VERB", "AUX"):
+            v = v.head
+        for _ in range(4):
+            for c in v.children:
+                if c.dep_ in ("nsubj", "nsubjpass") and not (c.left_edge.i <= t.i <= c.right_edge.i):
+                    for k in self.np(c):
+                        if root(self.cls[k]) in want:
+                            return k
+            if v.dep_ in ("xcomp", "advcl", "conj", "ccomp") and v.head is not v:
+                v = v.head
+            else:
+                break
+        return self._recent(t, want)
+
+    def np(self, t, climb: bool = False) -> list[str]:
+        """Entities a noun phrase headed at t denotes: itself, its name parts, coordinates."""
+        out: list[str] = []
+        for head in [t, *conjuncts(t)]:
+            key = self.at(head)
+            if key is None and climb and head.dep_ == "appos" and head.head.i in self.tok:
+                key = self.tok[head.head.i]  # "Google DeepMind, the Alphabet unit": the unit is DeepMind
+            if key is None:
+                parts = [c for c in head.children
+                         if c.dep_ in ("compound", "appos", "amod", "nmod", "npadvmod", "nummod")
+                         and c.i in self.tok]
+                if not parts:  # "Microsoft's Azure cloud platform": a name two modifiers away
+                    parts = [g for c in head.children if c.dep_ in ("compound", "amod", "nmod")
+                             for g in c.children if g.dep_ in ("compound", "amod", "nmod")
+                             and g.i in self.tok]
+                fit = TYPE_ROOT.get(head.lemma_.lower())
+                # "AWS Trainium chips": the name that fits the type word names the thing
+                ranked = sorted(parts, key=lambda c: (c.dep_ != "appos",
+                                                      root(self.cls[self.tok[c.i]]) != fit,
+                                                      root(self.cls[self.tok[c.i]]) == "Place",
+                                                      -c.i))
+                if ranked and (ranked[0].dep_ == "appos" or
+                               root(self.cls[self.tok[ranked[0].i]]) != "Place"):
+                    key = self.tok[ranked[0].i]
+                    for c in conjuncts(ranked[0]):  # "Amazon's Trainium and Inferentia chips"
+                        k2 = self.tok.get(c.i)
+                        if k2 and k2 != key and k2 not in out:
+                            out.append(k2)
+            if key is None and climb and head.dep_ == "appos":
+                key = self.at(head.head)
+            if key is not None and key not in out:
+                out.append(key)
+            if key is None:  # "investors including A, B and C", "products such as X"
+                for _w, o in preps_of(head, ("including", "like", "such", "as", "among")):
+                    for k in self.np(o):
+                        if k not in out:
+                            out.append(k)
+            elif root(self.cls[key]) == "Place":  # "Santa Clara, California"
+                for c in head.children:
+                    if c.dep_ in ("appos", "npadvmod") and c.i in self.tok and \
+                            root(self.cls[self.tok[c.i]]) == "Place" and self.tok[c.i] not in out:
+                        out.append(self.tok[c.i])
+        return out
+
+    def owner_np(self, t) -> list[str]:
+        """Entities of an NP, or of the 'from/of' phrase it carries ('profits from X')."""
+        got = self.np(t, climb=True)
+        if got:
+            return got
+        for p in t.children:
+            if p.dep_ == "prep" and p.lower_ in ("from", "of"):
+                for o in p.children:
+                    if o.dep_ == "pobj":
+                        got = self.np(o, climb=True)
+                        if got:
+                            return got
+        return []
