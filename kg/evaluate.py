@@ -81,16 +81,18 @@ def load_gold(gold_dir: Path) -> list[tuple[dict, Path]]:
     return out
 
 
-def rule_hits(gold: dict, pred: dict) -> list[tuple[str, bool]]:
-    """(rule, correct) for every predicted relation: the data per-rule calibration counts."""
+def _canonicaliser(gold: dict):
+    """A function from any name to the gold entity it names (by name or alias), else '?name'."""
     alias = {}
     for e in gold["entities"]:
         for n in [e["name"], *e.get("aliases", [])]:
             alias[norm_name(n)] = e["name"]
+    return lambda name: alias.get(norm_name(name), "?" + norm_name(name))
 
-    def canon(name: str) -> str:
-        return alias.get(norm_name(name), "?" + norm_name(name))
 
+def rule_hits(gold: dict, pred: dict) -> list[tuple[str, bool]]:
+    """(rule, correct) for every predicted relation: the data per-rule calibration counts."""
+    canon = _canonicaliser(gold)
     keys = set()
     for r in gold["relations"]:
         keys |= {_key(r["s"], p, r["o"]) for p in [r["p"], *r.get("alt", [])]}
@@ -114,13 +116,7 @@ def calibrate(hits: list[tuple[str, bool]], priors: dict[str, float], strength: 
 def score_document(gold: dict, pred: dict, total: Score) -> None:
     """Add one article's prediction (the `kg extract` JSON) to the running totals."""
     doc = gold.get("id") or Path(gold.get("text_file", "?")).stem
-    alias = {}
-    for e in gold["entities"]:
-        for n in [e["name"], *e.get("aliases", [])]:
-            alias[norm_name(n)] = e["name"]
-
-    def canon(name: str) -> str:
-        return alias.get(norm_name(name), "?" + norm_name(name))
+    canon = _canonicaliser(gold)
 
     gold_ents = {(e["name"], norm_label(e["type"])) for e in gold["entities"]}
     pred_ents = set()
