@@ -62,7 +62,7 @@ PRIORS = {  # rule -> prior confidence (to be calibrated on the annotated sample
     "compound-role": 0.85, "copula-role": 0.85, "demonym": 0.75, "based": 0.85,
     "acl-passive": 0.7, "org-role": 0.8, "compound-maker": 0.75, "maker-noun": 0.8,
     "participants": 0.7, "backers": 0.8, "office": 0.75, "surface-role": 0.85,
-    "rival-noun": 0.7, "stake": 0.8, "competition-noun": 0.75, "integration": 0.75,
+    "rival-noun": 0.7, "stake": 0.8, "competition-noun": 0.75, "integration": 0.75, "stint": 0.8,
 }
 
 TYPE_ROOT = {  # type words and the root class of the names they take

@@ -102,6 +102,8 @@ class Rules:
             if t.lemma_.lower() in ("participant", "investor", "backer", "part") or \
                     lemma_of(t) in ("participate", "join"):
                 yield from self._participants(t)
+            if t.lemma_.lower() in ("stint", "career", "tenure", "job", "internship") and t.pos_ == "NOUN":
+                yield from self._stint(t)
             if t.lemma_.lower() == "stake" and t.pos_ == "NOUN":
                 yield from self._stake(t)
             if t.lemma_.lower() == "competition" and t.pos_ == "NOUN":
@@ -249,7 +251,9 @@ class Rules:
                 if not objs:
                     objs += self._nearest_org_before(v)
                 rule = "acl-passive"
-            subs = agents or ([] if not inherited else [])
+            if inherited and not objs:
+                objs = subs  # the inherited subject is this passive verb's patient
+            subs = agents
             if not subs and frame == "locate":
                 subs, objs = objs, []
             elif frame != "locate":
@@ -271,9 +275,16 @@ class Rules:
                     yield from self._emit(s, "partners_with", k, rule, hedge)
         if frame == "found":
             if lemma in ("found", "co-found", "cofound", "establish", "start", "create", "launch"):
-                # "co-founded X with Y": Y is a co-founder
+                # "co-founded X with Y", "was co-founded by X, together with Y and Z"
                 subs = subs + [k for w, o in preps if w in ("with", "alongside")
                                for k in self.f.np(o, climb=True) if k not in objs]
+                if lemma in ("found", "co-found", "cofound", "establish") and passive:
+                    for o in objs:  # "DeepMind was founded in London", "a designer founded in Israel"
+                        for w, p in preps:
+                            if w == "in":
+                                for k in self.f.np(p):
+                                    if root(self.f.cls[k]) == "Place":
+                                        yield from self._emit(o, "located_in", k, rule, hedge)
             for s in subs:
                 for o in objs:
                     pred = "founded" if root(self.f.cls[o]) == "Organization" else "develops"
@@ -702,6 +713,18 @@ class Rules:
                 yield from self._emit(f, "funds", x, "participants" if lemma != "backer" else "backers",
                                       hedged(t))
 
+    def _stint(self, n) -> Iterator[Found]:
+        """'after a short stint at Anthropic', 'his career at Google': worked there."""
+        orgs = [k for _w, o in preps_of(n, ("at", "with")) for k in self.f.np(o, climb=True)
+                if root(self.f.cls[k]) == "Organization"]
+        people = [k for c in n.children if c.dep_ == "poss" for k in [self.f.at(c)] if k]
+        if not people:
+            v = n.head.head if n.dep_ == "pobj" else n.head
+            people, _ = self._subjects(v) if v.pos_ in ("VERB", "AUX") else ([], False)
+        for p in people:
+            for o in orgs:
+                yield from self._emit(p, "works_for", o, "stint", np_hedged(n))
+
     def _stake(self, n) -> Iterator[Found]:
         """'Microsoft took a minority stake in the group': a stake is funding."""
         if n.dep_ not in OBJ_DEPS or lemma_of(n.head) not in ("take", "buy", "acquire", "hold", "own", "get"):
@@ -799,6 +822,11 @@ class Rules:
                 orgs += [self.f.tok[g.i] for g in c.children
                          if g.dep_ in ("compound", "nmod") and g.i in self.f.tok]
         orgs = [k for k in orgs if root(self.f.cls[k]) == "Organization"]
+        implicit = not orgs and (n.dep_ == "attr" or (n.dep_ == "pobj" and n.head.lower_ == "as")) \
+            and not any(c.dep_ == "prep" for c in n.children)
+        if implicit:  # "X stepped down as chief executive": of the organisation the passage is about
+            got = self.f._recent(n, {"Organization"})
+            orgs = [got] if got else []
         if not orgs:
             return
         people: list[tuple[str, str]] = []
@@ -854,8 +882,12 @@ class Rules:
         for c in t.children:
             if c.dep_ in ("npadvmod", "compound", "nmod", "amod", "advmod") and c.i in self.f.tok:
                 places.append(self.f.tok[c.i])
-        if t.i >= 2 and t.doc[t.i - 1].text == "-" and (t.i - 2) in self.f.tok:
-            places.append(self.f.tok[t.i - 2])
+        if t.i >= 2 and t.doc[t.i - 1].text == "-":
+            j = t.i - 2
+            while j >= 0 and (j in self.f.tok or t.doc[j].text == ","):
+                if j in self.f.tok:
+                    places.append(self.f.tok[j])
+                j -= 1
         places = [k for k in dict.fromkeys(places) if root(self.f.cls[k]) == "Place"]
         if not places:
             return
