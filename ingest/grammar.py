@@ -17,7 +17,8 @@ def conjuncts(t) -> list:
 
 def preps_of(t, words: tuple[str, ...] | None = None):
     """Objects of prepositions under t, coordinated ones too: (preposition, object token)."""
-    stack = [p for p in t.children if p.dep_ in ("prep", "agent", "dative")]
+    stack = [p for p in t.children if p.dep_ in ("prep", "agent", "dative")
+             or (p.dep_ == "conj" and p.pos_ == "ADP")]  # "competes with A, and with B"
     while stack:
         p = stack.pop(0)
         stack += [c for c in p.children if c.dep_ == "conj" and c.pos_ == "ADP"]

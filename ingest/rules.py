@@ -590,6 +590,8 @@ class Rules:
                       for k in [self.f.tok[c.i]]]
             if h.dep_ == "nsubj" and h.head.lemma_ == "be":  # "whose chief executive is Adcock"
                 named += [k for c in h.head.children if c.dep_ == "attr" for k in self.f.np(c)]
+            if h.i in self.f.tok and lemma in ORG_OF_ROLE:
+                named.append(self.f.tok[h.i])  # "its rival OpenAI": the role word modifies the name
             named = [k for k in dict.fromkeys(named) if k != owner]
             for k in named:
                 if lemma in ORG_OF_ROLE and root(self.f.cls[k]) == "Organization":
