@@ -35,7 +35,7 @@ def _values(doc, sent, found) -> tuple[str | None, str | None, str | None]:
         return None, None, None
     anchor = doc[found.anchor]
     clause = anchor
-    while clause.pos_ not in ("VERB", "AUX") and clause.dep_ not in ("ROOT",) and clause.head is not clause:
+    while clause.pos_ not in ("VERB", "AUX") and clause.dep_ not in ("ROOT",) and clause.head.i != clause.i:
         clause = clause.head
     span = range(clause.left_edge.i, clause.right_edge.i + 1)
     date = amount = currency = None

@@ -43,7 +43,7 @@ def hedged(v) -> bool:
         if cur.lemma_.lower() in HEDGES or (cur.lower_ == "talks"):
             return True
         if cur.dep_ in ("xcomp", "ccomp", "acl", "advcl", "pcomp", "pobj", "prep", "dobj") and hops < 4 \
-                and cur.head is not cur:
+                and cur.head.i != cur.i:
             cur, hops = cur.head, hops + 1
         else:
             return False

@@ -63,6 +63,7 @@ PRIORS = {  # rule -> prior confidence (to be calibrated on the annotated sample
     "acl-passive": 0.7, "org-role": 0.8, "compound-maker": 0.75, "maker-noun": 0.8,
     "participants": 0.7, "backers": 0.8, "office": 0.75, "surface-role": 0.85,
     "rival-noun": 0.7, "stake": 0.8, "competition-noun": 0.75, "integration": 0.75, "stint": 0.8,
+    "production-noun": 0.75,
 }
 
 TYPE_ROOT = {  # type words and the root class of the names they take

@@ -41,7 +41,7 @@ class Frame:
                 return self.tok[j]
             if low == "whose":                 # "the Hangzhou lab whose R1 model ..."
                 rel = t
-                while rel.dep_ != "relcl" and rel.head is not rel:
+                while rel.dep_ != "relcl" and rel.head.i != rel.i:
                     rel = rel.head
                 if rel.dep_ == "relcl":
                     got = self.np(rel.head, climb=True)
@@ -54,7 +54,7 @@ class Frame:
         if t.dep_ == "appos" and t.head.i in self.tok:  # "Moonshot AI, the developer of Kimi"
             return self.tok[t.head.i]
         if t.pos_ == "NOUN" and any(c.lower_ == "the" for c in t.children) and not any(
-                c.dep_ in ("compound", "appos") and not (
+                c.dep_ in ("compound", "appos") and not (  # "the San Francisco company"
                     c.i in self.tok and root(self.cls[self.tok[c.i]]) == "Place")
                 for c in t.children):
             want = DEFINITE.get(t.lemma_.lower())
@@ -63,7 +63,8 @@ class Frame:
                 described = [k for i, noun, k in self._described if i < t.i and noun == t.lemma_.lower()]
                 if described:
                     return described[-1]
-                return self._recent(t, want, window=3, exclude=self._named_here(t))
+                return self._recent(t, want, window=3,
+                                    exclude=self._named_here(t) | self._clause_subjects(t))
         return None
 
     def _salience(self, upto: int) -> tuple[list[int], dict[int, set[str]], dict[str, int]]:
@@ -133,6 +134,22 @@ class Frame:
             tok = tok.head
         return False
 
+    def _clause_subjects(self, t) -> set[str]:
+        """Entities named as the subject of the clause a description sits in, outside the
+        subject: 'CoreWeave signed a deal with the ChatGPT maker' cannot mean CoreWeave."""
+        v = t.head
+        while v.pos_ not in ("VERB", "AUX") and v.head.i != v.i:
+            v = v.head
+        out: set[str] = set()
+        for c in v.children:
+            if c.dep_ in ("nsubj", "nsubjpass") and not (c.left_edge.i <= t.i <= c.right_edge.i):
+                # the subject itself and its coordinates, not possessors inside it
+                # ("Hugging Face's chief executive co-founded the company")
+                for x in (c, *conjuncts(c)):
+                    if x.i in self.tok:
+                        out.add(self.tok[x.i])
+        return out
+
     def _named_here(self, t) -> set[str]:
         """Owners named later in t's sentence: 'The company uses Amazon's chips' cannot mean
         Amazon (a repeated referent would be 'its')."""
@@ -186,10 +203,10 @@ class Frame:
         describes a noun refers to what that noun names."""
         cur = t
         for _ in range(6):
-            if cur.dep_ in ("acl", "relcl") and cur.head is not cur:
+            if cur.dep_ in ("acl", "relcl") and cur.head.i != cur.i:
                 got = [k for k in self.np(cur.head, climb=True) if root(self.cls[k]) in want]
                 return got[0] if got else None
-            if cur.head is cur:
+            if cur.head.i == cur.i:
                 return None
             cur = cur.head
         return None
@@ -208,7 +225,7 @@ class Frame:
                     for k in self.np(c):
                         if root(self.cls[k]) in want:
                             return k
-            if v.dep_ in ("xcomp", "advcl", "conj", "ccomp") and v.head is not v:
+            if v.dep_ in ("xcomp", "advcl", "conj", "ccomp") and v.head.i != v.i:
                 v = v.head
             else:
                 break

@@ -104,6 +104,9 @@ class Rules:
                 yield from self._participants(t)
             if t.lemma_.lower() in ("stint", "career", "tenure", "job", "internship") and t.pos_ == "NOUN":
                 yield from self._stint(t)
+            if t.lemma_.lower() in ("production", "development", "release", "launch", "rollout",
+                                    "unveiling", "debut") and t.pos_ == "NOUN":
+                yield from self._production(t)
             if t.lemma_.lower() == "stake" and t.pos_ == "NOUN":
                 yield from self._stake(t)
             if t.lemma_.lower() == "competition" and t.pos_ == "NOUN":
@@ -208,7 +211,7 @@ class Rules:
             return subs, False
         cur = v
         for _ in range(3):
-            if cur.dep_ in ("xcomp", "advcl", "conj", "ccomp") and cur.head is not cur:
+            if cur.dep_ in ("xcomp", "advcl", "conj", "ccomp") and cur.head.i != cur.i:
                 cur = cur.head
                 subs = [k for c in cur.children if c.dep_ in SUBJ_DEPS for k in self.f.np(c, climb=True)]
                 if not subs and cur.dep_ != "ROOT":
@@ -538,7 +541,7 @@ class Rules:
             if c.dep_ == "poss":
                 parties += self.f.np(c)
         clause = n
-        while clause.dep_ in ("appos", "compound") and clause.head is not clause:
+        while clause.dep_ in ("appos", "compound") and clause.head.i != clause.i:
             clause = clause.head  # "signed an $11.9 billion, five-year contract with CoreWeave"
         if clause.dep_ in OBJ_DEPS or clause.dep_ == "nsubjpass":
             subs, _ = self._subjects(clause.head)
@@ -726,6 +729,20 @@ class Rules:
         for p in people:
             for o in orgs:
                 yield from self._emit(p, "works_for", o, "stint", np_hedged(n))
+
+    def _production(self, n) -> Iterator[Found]:
+        """'SK Hynix began mass production of HBM3E', 'Nvidia's release of the H200'."""
+        things = [k for _w, o in preps_of(n, ("of",)) for k in self.f.np(o, climb=True)
+                  if root(self.f.cls[k]) in ("AIModel", "Hardware", "Product")]
+        if not things:
+            return
+        makers = [k for c in n.children if c.dep_ == "poss" for k in [self.f.at(c)] if k]
+        if not makers and n.dep_ in OBJ_DEPS and lemma_of(n.head) in (
+                "begin", "start", "announce", "complete", "finish", "ramp", "expand", "accelerate"):
+            makers, _ = self._subjects(n.head)
+        for m in makers:
+            for x in things:
+                yield from self._emit(m, "develops", x, "production-noun", hedged(n.head))
 
     def _stake(self, n) -> Iterator[Found]:
         """'Microsoft took a minority stake in the group': a stake is funding."""

@@ -164,3 +164,14 @@ def test_headline_title_case_does_not_grow_names(kg):
     ex = kg.extractor.extract(Article(id="t", text=(
         "How China's DeepSeek Redefined AI Competition\n\nDeepSeek released R1 in January.")))
     assert {e.text_name for e in ex.entities if e.cls != "Country"} == {"DeepSeek", "R1"}
+
+
+@pytest.mark.parametrize("text", [
+    "A deal with the chipmaker.",                 # a noun as sentence root, a definite description
+    "Nvidia. The company. Its chips. The maker of the H100.",
+    "With the startup and its rival.",
+])
+def test_fragments_terminate(kg, text):
+    # regression: identity checks on spaCy tokens (`tok.head is tok`) never hold, which once
+    # made reference resolution loop forever on sentences whose root is not a verb
+    kg.extractor.extract(Article(id="t", text=text))
