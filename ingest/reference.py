@@ -211,6 +211,34 @@ class Frame:
             cur = cur.head
         return None
 
+    def _group(self, t) -> list[str]:
+        """Coordinated referents: 'they' after 'A and B did X', 'A and B, siblings who ...'."""
+        if t.lower_ in ("who", "which"):
+            j = t.i - 1
+            while j >= 0 and self.doc[j].is_punct:
+                j -= 1
+            anchor = self.doc[j] if j >= 0 else None
+            # only through a plural apposition ("Dario and Daniela Amodei, siblings who ..."); after
+            # a bare list, "who" means the last name ("..., and Andy Konwinski, who ...")
+            if anchor is None or anchor.dep_ != "appos" or anchor.tag_ != "NNS":
+                return []
+            head = anchor.head
+            while head.dep_ == "conj":
+                head = head.head
+            keys = [self.tok[x.i] for x in (head, *conjuncts(head)) if x.i in self.tok]
+            return list(dict.fromkeys(keys)) if len(set(keys)) > 1 else []
+        sents = self._text_sents()
+        cur = max([n for n, sent in enumerate(sents) if sent.start <= t.i] or [0])
+        for n in (cur, cur - 1):  # the coordinated subject of this or the previous sentence
+            if n < 0:
+                continue
+            for tok in sents[n]:
+                if tok.dep_ in ("nsubj", "nsubjpass") and tok.i < t.i and tok.i in self.tok:
+                    keys = [self.tok[tok.i]] + [self.tok[c.i] for c in conjuncts(tok) if c.i in self.tok]
+                    if len(set(keys)) > 1:
+                        return list(dict.fromkeys(keys))
+        return []
+
     def _subject_or_recent(self, t, want: set[str]) -> str | None:
         # "xAI is expanding its Colossus", "With its Le Chat assistant, Mistral competes":
         # the clause's subject, when it is of the wanted class
@@ -233,6 +261,10 @@ class Frame:
 
     def np(self, t, climb: bool = False) -> list[str]:
         """Entities a noun phrase headed at t denotes: itself, its name parts, coordinates."""
+        if t.lower_ in ("they", "them") or (t.lower_ in ("who", "which") and t.dep_ in ("nsubj", "nsubjpass")):
+            group = self._group(t)
+            if group:
+                return group
         out: list[str] = []
         for head in [t, *conjuncts(t)]:
             key = self.at(head)

@@ -84,9 +84,22 @@ def facts(kg, text: str) -> set[tuple[str, str, str]]:
     ("In January 2025 ByteDance released Doubao-1.5-pro.", ("ByteDance", "develops", "Doubao-1.5-pro")),
     ("Apple launched a chip. Apple Intelligence runs on Apple's own chips, such as the M4.",
      ("Apple Intelligence", "uses", "M4")),
+    ("Anthropic was started by Dario Amodei and Daniela Amodei, siblings who both worked at OpenAI.",
+     ("Daniela Amodei", "works_for", "OpenAI")),
+    ("Mati Staniszewski and Piotr Dabkowski grew up in Poland. ElevenLabs, the voice AI company "
+     "they founded in 2022, is based in London.", ("Piotr Dabkowski", "founded", "ElevenLabs")),
+    ("DeepMind was founded in London in 2010.", ("DeepMind", "located_in", "London")),
+    ("Cerebras, a Sunnyvale, California-based chipmaker, builds the CS-3.", ("Cerebras", "located_in", "Sunnyvale")),
 ])
 def test_phrasings(kg, text, expected):
     assert expected in facts(kg, text)
+
+
+def test_who_after_a_list_means_the_last_name(kg):
+    got = facts(kg, "Perplexity was founded by Aravind Srinivas, Johnny Ho and Andy Konwinski, "
+                    "who co-founded Databricks.")
+    assert ("Andy Konwinski", "founded", "Databricks") in got
+    assert ("Johnny Ho", "founded", "Databricks") not in got
 
 
 @pytest.mark.parametrize("text", [
