@@ -89,10 +89,20 @@ def _trim(doc, start: int, end: int) -> tuple[int, int]:
     return start, end
 
 
+EVENT_WORDS = {"conference", "summit", "event", "expo", "show", "keynote", "hackathon", "festival",
+               "award", "awards", "prize"}
+
+
 def _context_class(doc, start: int, end: int) -> str | None:
-    """A class from the noun the name modifies or stands in apposition with."""
+    """A class from the noun the name modifies or stands in apposition with, or from its own
+    last word ("Grace CPU", "Tensor Processing Units")."""
     span = doc[start:end]
     r = span.root
+    last = doc[end - 1].lower_
+    if end - start > 1 and last in TYPE_WORDS and root(TYPE_WORDS[last]) in ("Hardware", "AIModel"):
+        return TYPE_WORDS[last]
+    if end - start > 2 and last in ("unit", "units") and doc[end - 2].lower_ == "processing":
+        return "Chip"
     # "Colossus supercomputer", "Grok models", "Blackwell chips": name modifies a type word
     if r.dep_ in ("compound", "amod", "nmod") and r.head.lower_ in TYPE_WORDS:
         return TYPE_WORDS[r.head.lower_]
@@ -109,6 +119,12 @@ def _context_class(doc, start: int, end: int) -> str | None:
     if start > 0 and doc[start - 1].lower_ in TYPE_WORDS and doc[start - 1].head.i == r.i:
         return TYPE_WORDS[doc[start - 1].lower_]
     return None
+
+
+def _is_event(doc, start: int, end: int) -> bool:
+    r = doc[start:end].root
+    return (r.dep_ in ("compound", "nmod") and r.head.lower_ in EVENT_WORDS) or (
+        end < len(doc) and doc[end].lower_ in EVENT_WORDS)
 
 
 ORG_TAKING_VERBS = {"acquire", "buy", "purchase", "invest", "fund", "back", "found", "launch",
@@ -186,6 +202,8 @@ def find_mentions(doc, gaz: Gazetteer) -> list[Span]:
         if entry is not None:
             spans.append(Span(start, end, text, entry.cls, "gazetteer", entry.key, heading))
             continue
+        if _is_event(doc, start, end):
+            continue  # "its GTC conference": an event, not an organisation
         ctx = _context_class(doc, start, end) or _selectional_class(doc[start:end].root, cls)
         if ctx:
             cls = ctx if cls is None or root(ctx) != "Place" else cls
@@ -342,7 +360,17 @@ def resolve(doc, spans: list[Span], gaz: Gazetteer) -> Resolved:
         if s.source == "ner" and " " in s.text and first in family:
             s.cls, s.source = family[first], "context"
             votes[normalise_name(s.text)][s.cls] += 3
+    acronym_of = _acronym_aliases(doc, spans)
+    key_of: dict[int, str] = {}
     for s in spans:
+        if id(s) in acronym_of and id(acronym_of[id(s)]) in key_of:  # "..., or AFM"
+            key = key_of[id(acronym_of[id(s)])]
+            ent = out.entities[key]
+            ent["forms"][s.text] += 1
+            out.spans.append((s, key))
+            for i in range(s.start, s.end):
+                out.token_entity[i] = key
+            continue
         if s.source == "gazetteer":
             key, cls = s.key, s.cls
             canonical = gaz.by_key(key).name if gaz.by_key(key) else s.text
@@ -360,9 +388,24 @@ def resolve(doc, spans: list[Span], gaz: Gazetteer) -> Resolved:
         ent = out.entities.setdefault(key, {"key": key, "canonical": canonical, "cls": cls,
                                             "forms": Counter(), "source": s.source})
         ent["forms"][s.text] += 1
+        key_of[id(s)] = key
         out.spans.append((s, key))
         for i in range(s.start, s.end):
             out.token_entity[i] = key
+    return out
+
+
+def _acronym_aliases(doc, spans: list[Span]) -> dict[int, Span]:
+    """'the Apple Foundation Model, or AFM', 'Language Processing Unit (LPU)': the acronym is
+    another name of the span before it."""
+    out: dict[int, Span] = {}
+    for prev, s in zip(spans, spans[1:], strict=False):
+        if not (s.text.isupper() and 2 <= len(s.text) <= 6 and " " not in s.text):
+            continue
+        between = doc[prev.end:s.start].text.strip()
+        initials = "".join(w[0] for w in prev.text.replace("-", " ").split() if w[:1].isupper())
+        if between in (", or", "or", "(") and (s.text in initials or initials.startswith(s.text[:2])):
+            out[id(s)] = prev
     return out
 
 

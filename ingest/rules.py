@@ -505,9 +505,9 @@ class Rules:
         """Who a funding round is for: 'a round in X', 'X's round', 'a round that valued X',
         'X raised $N in a round led by ...', else the company last seen raising money."""
         got = [k for _w, o in preps_of(r, ("in", "for", "into")) for k in self.f.np(o, climb=True)]
-        got += [k for c in r.children if c.dep_ == "poss" for k in [self.f.at(c)] if k]
-        got += [k for c in r.children if c.dep_ == "relcl" and lemma_of(c) == "value"
-                for d in c.children if d.dep_ in OBJ_DEPS for k in self.f.np(d)]
+        got = got or [k for c in r.children if c.dep_ == "poss" for k in [self.f.at(c)] if k]
+        got = got or [k for c in r.children if c.dep_ == "relcl" and lemma_of(c) == "value"
+                      for d in c.children if d.dep_ in OBJ_DEPS for k in self.f.np(d)]
         if not got:
             v = r.head.head if r.dep_ == "pobj" else r.head
             if lemma_of(v) in ("raise", "close", "secure", "announce", "complete", "land"):
@@ -579,9 +579,9 @@ class Rules:
         hedge = np_hedged(h)
         owner_root = root(self.f.cls[owner])
         lemma = h.lemma_.lower()
-        for c in h.children:  # "its parent company Alphabet"
+        for c in [*h.children, *(g for c in h.children if c.dep_ == "compound" for g in c.children)]:
             if c.dep_ in ("compound", "amod") and c.lemma_.lower() in ORG_OF_ROLE:
-                lemma = c.lemma_.lower()
+                lemma = c.lemma_.lower()  # "its parent company Alphabet"
         # "OpenAI's chief executive Sam Altman", "X's rival Y", "X's parent Y"
         if lemma in ROLE_LEADS | ROLE_FOUNDED | ROLE_WORKS | set(ORG_OF_ROLE):
             named = [k for c in h.children if c.dep_ in ("appos", "compound") for k in self.f.np(c)]
