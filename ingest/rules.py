@@ -579,7 +579,7 @@ class Rules:
         hedge = np_hedged(h)
         owner_root = root(self.f.cls[owner])
         lemma = h.lemma_.lower()
-        for c in [*h.children, *(g for c in h.children if c.dep_ == "compound" for g in c.children)]:
+        for c in [*h.children, *(g for k in h.children if k.dep_ == "compound" for g in k.children)]:
             if c.dep_ in ("compound", "amod") and c.lemma_.lower() in ORG_OF_ROLE:
                 lemma = c.lemma_.lower()  # "its parent company Alphabet"
         # "OpenAI's chief executive Sam Altman", "X's rival Y", "X's parent Y"
