@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from kg.errors import ConfigError
-from kg.vocab import SYMMETRIC, ancestors
+from kg.vocab import SYMMETRIC
 
 
 def norm_name(s: str) -> str:
@@ -159,10 +159,6 @@ def score_document(gold: dict, pred: dict, total: Score) -> None:
     for _p, prf in total.by_predicate.items():
         prf.predicted = max(prf.predicted, prf.tp)
     total.documents += 1
-
-
-def types_of(cls: str) -> list[str]:
-    return ancestors(cls)
 
 
 def report_lines(score: Score, *, details: bool = True) -> list[str]:

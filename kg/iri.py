@@ -55,8 +55,3 @@ def text_id(text: str) -> str:
     """Article id from its normalised text (used when there is no canonical URL)."""
     norm = " ".join(unicodedata.normalize("NFC", text).split())
     return hashlib.sha256(norm.encode("utf-8")).hexdigest()[:32]
-
-
-def url_id(url: str) -> str:
-    """Article id from its canonical URL."""
-    return hashlib.sha256(url.strip().encode("utf-8")).hexdigest()[:32]
