@@ -18,10 +18,16 @@ from kg.vocab import SYMMETRIC, root
 @Language.component("kg_line_breaks")
 def line_breaks(doc):
     """A line break always ends a sentence: headlines and datelines stand alone."""
+    starts = set()
     for tok in doc[1:]:
         prev = doc[tok.i - 1]
         if "\n" in prev.text or "\n" in prev.whitespace_:
             tok.is_sent_start = True
+            starts.add(tok.i)
+    for i in starts:  # the small parser sometimes cuts a line's first word off on its own
+        nxt = i + 1
+        if nxt < len(doc) and nxt not in starts and not doc[nxt].is_space and not doc[i].is_punct:
+            doc[nxt].is_sent_start = False
     return doc
 
 

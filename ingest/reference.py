@@ -6,6 +6,9 @@ from ingest.grammar import conjuncts, preps_of
 from ingest.lexicon import DEFINITE, TYPE_ROOT
 from kg.vocab import root
 
+PAIR_NOUNS = {"company", "firm", "group", "lab", "rival", "partner", "startup", "giant", "chipmaker",
+              "maker"}
+
 
 class Frame:
     """Entity lookup over a parsed doc: token -> entity key, with anaphora."""
@@ -211,6 +214,23 @@ class Frame:
             cur = cur.head
         return None
 
+    def _pair(self, t) -> list[str]:
+        """The two organisations the passage has just named together."""
+        sents = self._text_sents()
+        cur = max([n for n, sent in enumerate(sents) if sent.start <= t.i] or [0])
+        for n in (cur, cur - 1, cur - 2):
+            if n < 0:
+                continue
+            sent = sents[n]
+            keys = list(dict.fromkeys(k for i, k in self._order
+                                      if sent.start <= i < min(sent.end, t.i)
+                                      and root(self.cls[k]) == "Organization"))
+            if len(keys) == 2:
+                return keys
+            if len(keys) > 2:
+                return []
+        return []
+
     def _group(self, t) -> list[str]:
         """Coordinated referents: 'they' after 'A and B did X', 'A and B, siblings who ...'."""
         if t.lower_ in ("who", "which"):
@@ -261,6 +281,9 @@ class Frame:
 
     def np(self, t, climb: bool = False) -> list[str]:
         """Entities a noun phrase headed at t denotes: itself, its name parts, coordinates."""
+        if t.lemma_.lower() in PAIR_NOUNS and t.tag_ == "NNS" and any(
+                c.lower_ in ("two", "both") for c in t.children):
+            return self._pair(t)  # "the two companies", "both firms", "the two longtime rivals"
         if t.lower_ in ("they", "them") or (t.lower_ in ("who", "which") and t.dep_ in ("nsubj", "nsubjpass")):
             group = self._group(t)
             if group:

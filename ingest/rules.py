@@ -220,7 +220,9 @@ class Rules:
                     subs = [k for c in cur.children if c.dep_ in SUBJ_DEPS
                             for g in c.children if g.dep_ == "poss" for k in self.f.np(g)]
                 return subs, True
-            if cur.dep_ in ("relcl", "acl") and not is_passive(cur):
+            if cur.dep_ in ("relcl", "acl", "amod") and (not is_passive(cur) or cur.tag_ == "VBD" or (
+                    cur.tag_ == "VBN" and not any(c.dep_ == "agent" for c in cur.children)
+                    and lemma_of(cur) in ("partner", "team", "collaborate", "compete"))):
                 return self.f.np(cur.head, climb=True), True
             break
         return [], False
@@ -228,7 +230,9 @@ class Rules:
     def _verb(self, v, frame: str) -> Iterator[Found]:
         hedge = hedged(v)
         lemma = lemma_of(v)
-        passive = is_passive(v)
+        passive = is_passive(v) and not (  # "Stability AI partnered with Arm" parsed as a participle
+            lemma in ("partner", "team", "collaborate", "compete", "ally") and v.dep_ in ("acl", "amod")
+            and not any(c.dep_ == "agent" for c in v.children))
         subs, inherited = self._subjects(v)
         rule = "svo-inherited" if inherited else "svo"
         objs: list[str] = []
@@ -547,6 +551,8 @@ class Rules:
             subs, _ = self._subjects(clause.head)
         elif clause.dep_ == "pobj" and clause.head.dep_ == "prep":
             subs, _ = self._subjects(clause.head.head)
+        elif clause.dep_ == "nsubj" and clause.head.dep_ in ("ccomp", "xcomp", "advcl"):
+            subs, _ = self._subjects(clause.head.head)  # "announced a partnership to develop" misparsed
         else:
             subs = []
         if not parties and len(subs) < 2:
