@@ -127,6 +127,8 @@ def _is_event(doc, start: int, end: int) -> bool:
         end < len(doc) and doc[end].lower_ in EVENT_WORDS)
 
 
+GENERIC_MODIFIERS = {"graphics", "ai", "computing", "data", "server", "language", "reasoning",
+                     "foundation", "frontier", "flagship", "video", "image", "open-source", "open"}
 ORG_TAKING_VERBS = {"acquire", "buy", "purchase", "invest", "fund", "back", "found", "launch",
                     "establish", "join", "partner", "merge"}
 
@@ -155,14 +157,18 @@ def _candidate_names(doc, taken: set[int]) -> list[Span]:
         cls = TYPE_WORDS[tok.lower_]
         if root(cls) not in ("AIModel", "Hardware"):
             continue
-        # proper-noun or model-id modifiers directly left of the type word
+        # proper-noun or model-id modifiers left of the type word, past generic nouns
+        # ("AMD Instinct graphics processors")
         i = tok.i - 1
+        while i >= 0 and doc[i].lower_ in GENERIC_MODIFIERS and doc[i].head.i == tok.i:
+            i -= 1
+        end = i + 1
         while i >= 0 and i not in taken and doc[i].head.i == tok.i and (
                 doc[i].pos_ == "PROPN" or _MODEL_ID.match(doc[i].text)) and not doc[i].is_sent_start \
                 and normalise_name(doc[i].text) not in STOP_NAMES:
             i -= 1
-        if i + 1 < tok.i:
-            out.append(Span(i + 1, tok.i, doc[i + 1:tok.i].text, cls, "context"))
+        if i + 1 < end:
+            out.append(Span(i + 1, end, doc[i + 1:end].text, cls, "context"))
         # apposition right of the type word: "a chip, the H800"
         for child in tok.children:
             if child.dep_ == "appos" and child.i not in taken and (

@@ -280,6 +280,9 @@ class Rules:
             for s in ([] if passive else subs):
                 for k in with_orgs:
                     yield from self._emit(s, "partners_with", k, rule, hedge)
+                for k in [k for w, o in preps + obj_preps if w == "with" for k in self.f.np(o, climb=True)
+                          if root(self.f.cls[k]) == "Hardware"]:
+                    yield from self._emit(s, "uses", k, rule, hedge)  # "built it with 100,000 H100 GPUs"
         if frame == "found":
             if lemma in ("found", "co-found", "cofound", "establish", "start", "create", "launch"):
                 # "co-founded X with Y", "was co-founded by X, together with Y and Z"
@@ -818,7 +821,7 @@ class Rules:
         thing = self.f.tok.get(h.i)
         if thing is None:  # "Nvidia H100 GPUs": both modify the type word
             thing = next((self.f.tok[c.i] for c in h.children
-                          if c.dep_ == "compound" and c.i > t.i and c.i in self.f.tok), None)
+                          if c.dep_ in ("compound", "amod", "nmod") and c.i > t.i and c.i in self.f.tok), None)
         if thing is None or thing == org:
             return
         if root(self.f.cls[thing]) in ("Hardware", "AIModel", "Product") and \

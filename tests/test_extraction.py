@@ -89,6 +89,14 @@ def facts(kg, text: str) -> set[tuple[str, str, str]]:
     ("Mati Staniszewski and Piotr Dabkowski grew up in Poland. ElevenLabs, the voice AI company "
      "they founded in 2022, is based in London.", ("Piotr Dabkowski", "founded", "ElevenLabs")),
     ("DeepMind was founded in London in 2010.", ("DeepMind", "located_in", "London")),
+    ("OpenAI will deploy six gigawatts of AMD Instinct graphics processors.", ("OpenAI", "uses", "Instinct")),
+    ("OpenAI will deploy six gigawatts of AMD Instinct graphics processors.", ("AMD", "develops", "Instinct")),
+    ("Nvidia invested $5 billion in Intel. The two longtime rivals announced a partnership to develop chips.",
+     ("Intel", "partners_with", "Nvidia")),
+    ("In 2025 Stability AI partnered with Arm to bring its model to phones.",
+     ("Arm", "partners_with", "Stability AI")),
+    ("Apple said its Apple Foundation Model, or AFM, was trained on Google's Tensor Processing Units.",
+     ("Apple Foundation Model", "uses", "Tensor Processing Units")),
     ("Cerebras, a Sunnyvale, California-based chipmaker, builds the CS-3.", ("Cerebras", "located_in", "Sunnyvale")),
 ])
 def test_phrasings(kg, text, expected):
