@@ -122,9 +122,15 @@ def _context_class(doc, start: int, end: int) -> str | None:
 
 
 def _is_event(doc, start: int, end: int) -> bool:
+    """'its GTC conference', 'the annual GTC developer conference'."""
     r = doc[start:end].root
-    return (r.dep_ in ("compound", "nmod") and r.head.lower_ in EVENT_WORDS) or (
-        end < len(doc) and doc[end].lower_ in EVENT_WORDS)
+    for _ in range(2):
+        if r.dep_ not in ("compound", "nmod", "amod"):
+            break
+        r = r.head
+        if r.lower_ in EVENT_WORDS:
+            return True
+    return any(t.lower_ in EVENT_WORDS for t in doc[end:end + 2])
 
 
 GENERIC_MODIFIERS = {"graphics", "ai", "computing", "data", "server", "language", "reasoning",
@@ -184,6 +190,9 @@ def find_mentions(doc, gaz: Gazetteer) -> list[Span]:
     """Typed name spans from the gazetteer ruler, the NER and context, cleaned and filtered."""
     spans: list[Span] = []
     pending: list = []  # ambiguous names not yet confirmed where they stand
+    # a name used as an event anywhere ("its GTC conference") is an event everywhere
+    events = {ent.text for ent in doc.ents if ent.label_ not in CLASS_PARENT
+              and _is_event(doc, ent.start, ent.end)}
     for ent in doc.ents:
         start, end = _trim(doc, ent.start, ent.end)
         if start >= end:
@@ -208,7 +217,7 @@ def find_mentions(doc, gaz: Gazetteer) -> list[Span]:
         if entry is not None:
             spans.append(Span(start, end, text, entry.cls, "gazetteer", entry.key, heading))
             continue
-        if _is_event(doc, start, end):
+        if _is_event(doc, start, end) or ent.text in events:
             continue  # "its GTC conference": an event, not an organisation
         ctx = _context_class(doc, start, end) or _selectional_class(doc[start:end].root, cls)
         if ctx:

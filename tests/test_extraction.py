@@ -196,3 +196,10 @@ def test_fragments_terminate(kg, text):
     # regression: identity checks on spaCy tokens (`tok.head is tok`) never hold, which once
     # made reference resolution loop forever on sentences whose root is not a verb
     kg.extractor.extract(Article(id="t", text=text))
+
+
+def test_events_are_not_organisations(kg):
+    ex = kg.extractor.extract(Article(id="t", text=(
+        "Nvidia unveiled Blackwell at its annual GTC developer conference. "
+        "Jensen Huang spoke at GTC for two hours.")))
+    assert "GTC" not in {e.text_name for e in ex.entities}
