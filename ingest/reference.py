@@ -6,6 +6,7 @@ from ingest.grammar import conjuncts, preps_of
 from ingest.lexicon import DEFINITE, TYPE_ROOT
 from kg.vocab import root
 
+OTHER_PARTY_VERBS = {"hire", "recruit", "poach", "acquire", "buy", "invest", "back", "fund", "sue"}
 PAIR_NOUNS = {"company", "firm", "group", "lab", "rival", "partner", "startup", "giant", "chipmaker",
               "maker"}
 
@@ -267,6 +268,16 @@ class Frame:
         v = t.head
         while v.dep_ not in ("ROOT",) and v.pos_ not in ("VERB", "AUX"):
             v = v.head
+        if t.lower_ == "its" and v.lemma_.lower() in OTHER_PARTY_VERBS:
+            # "Meta hired its founder", "hiring its chief executive": not the hirer's own
+            subjects = {k for c in v.children if c.dep_ == "nsubj" for k in self.np(c)}
+            if not subjects and v.dep_ in ("advcl", "xcomp", "conj"):
+                subjects = {k for c in v.head.children if c.dep_ == "nsubj" for k in self.np(c)}
+            here = [k for i, k in self._order if t.sent.start <= i < t.i and k not in subjects
+                    and root(self.cls[k]) in want]
+            if here:  # the nearest other organisation in the sentence ("... with Adept, hiring its")
+                return here[-1]
+            return self._recent(t, want, exclude=subjects)
         for _ in range(4):
             for c in v.children:
                 if c.dep_ in ("nsubj", "nsubjpass") and not (c.left_edge.i <= t.i <= c.right_edge.i):

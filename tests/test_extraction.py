@@ -90,6 +90,8 @@ def facts(kg, text: str) -> set[tuple[str, str, str]]:
      "they founded in 2022, is based in London.", ("Piotr Dabkowski", "founded", "ElevenLabs")),
     ("DeepMind was founded in London in 2010.", ("DeepMind", "located_in", "London")),
     ("OpenAI will deploy six gigawatts of AMD Instinct graphics processors.", ("OpenAI", "uses", "Instinct")),
+    ("Meta has invested $14.3 billion in Scale AI and hired its founder Alexandr Wang.",
+     ("Alexandr Wang", "founded", "Scale AI")),
     ("OpenAI will deploy six gigawatts of AMD Instinct graphics processors.", ("AMD", "develops", "Instinct")),
     ("Nvidia invested $5 billion in Intel. The two longtime rivals announced a partnership to develop chips.",
      ("Intel", "partners_with", "Nvidia")),
