@@ -3,8 +3,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 
-from spacy.language import Language
-
 from ingest import nlp as nlp_stage
 from ingest.gazetteer import Gazetteer, load_gazetteer
 from ingest.mentions import _is_heading, find_mentions, resolve
@@ -13,23 +11,6 @@ from ingest.values import parse_date, parse_money
 from kg.iri import entity_iri
 from kg.model import Article, Entity, Extraction, Mention, Relation
 from kg.vocab import SYMMETRIC, root
-
-
-@Language.component("kg_line_breaks")
-def line_breaks(doc):
-    """A line break always ends a sentence: headlines and datelines stand alone."""
-    starts = set()
-    for tok in doc[1:]:
-        prev = doc[tok.i - 1]
-        if "\n" in prev.text or "\n" in prev.whitespace_:
-            tok.is_sent_start = True
-            starts.add(tok.i)
-    for i in starts:  # the small parser sometimes cuts a line's first word off on its own
-        nxt = i + 1
-        if nxt < len(doc) and nxt not in starts and not doc[nxt].is_space and not doc[i].is_punct:
-            doc[nxt].is_sent_start = False
-    return doc
-
 
 MONEY_PREDICATES = {"funds", "acquires", "partners_with"}
 
@@ -71,10 +52,7 @@ class RuleExtractor:
 
     @property
     def nlp(self):
-        nlp = nlp_stage.load(self.model)
-        if "kg_line_breaks" not in nlp.pipe_names:
-            nlp.add_pipe("kg_line_breaks", before="parser")
-        return nlp
+        return nlp_stage.load(self.model)
 
     def extract(self, article: Article) -> Extraction:
         return next(iter(self.extract_many([article])))

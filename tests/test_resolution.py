@@ -69,13 +69,9 @@ def _with_gazetteer(gaz: Gazetteer, text: str):
     """A fresh pipeline whose ruler holds this gazetteer (the cached one holds the built-in)."""
     import spacy
 
-    from ingest.gazetteer import add_ruler
-    from ingest.nlp import _special_cases, model_name
+    from ingest.nlp import model_name, prepare
 
-    nlp = spacy.load(model_name(), exclude=["senter"])
-    _special_cases(nlp)
-    add_ruler(nlp, gaz)
-    nlp.add_pipe("kg_line_breaks", before="parser")
+    nlp = prepare(spacy.load(model_name(), exclude=["senter"]), gaz)
     ex = RuleExtractor(gazetteer=gaz)
     return ex.from_doc(nlp(text), Article(id="t", text=text))
 
