@@ -241,21 +241,30 @@ def cmd_validate(args) -> int:
     return 1 if problems else 0
 
 
-def cmd_eval(args) -> int:
+def _gold_predictions(folders, model):
+    """(gold annotation, `kg extract` record) for each article of the gold folders; an article
+    that cannot be read is reported and gets an empty prediction."""
     from kg.api import KnowledgeGraph
     from kg.errors import ReadError
-    from kg.evaluate import Score, load_gold, report_lines, score_document
+    from kg.evaluate import load_gold
 
-    gold = load_gold(Path(args.gold_dir))
-    kg = KnowledgeGraph.memory(model=args.model)
+    kg = KnowledgeGraph.memory(model=model)
+    for folder in folders:
+        gold = load_gold(Path(folder))
+        for (g, _text), ex in zip(gold, kg.extract([t for _, t in gold]), strict=True):
+            if isinstance(ex, ReadError):
+                _err(str(ex))
+                yield g, {}
+            else:
+                yield g, extraction_json(ex)
+
+
+def cmd_eval(args) -> int:
+    from kg.evaluate import Score, report_lines, score_document
+
     score = Score()
-    extractions = kg.extract([text for _, text in gold])
-    for (g, _text), ex in zip(gold, extractions, strict=True):
-        if isinstance(ex, ReadError):
-            _err(str(ex))
-            score_document(g, {}, score)
-            continue
-        score_document(g, extraction_json(ex), score)
+    for g, pred in _gold_predictions([args.gold_dir], args.model):
+        score_document(g, pred, score)
     for line in report_lines(score, details=not args.quiet):
         print(line)
     return 0
@@ -263,19 +272,9 @@ def cmd_eval(args) -> int:
 
 def cmd_calibrate(args) -> int:
     from ingest.rules import PRIORS
-    from kg.api import KnowledgeGraph
-    from kg.errors import ReadError
-    from kg.evaluate import calibrate, load_gold, rule_hits
+    from kg.evaluate import calibrate, rule_hits
 
-    kg = KnowledgeGraph.memory(model=args.model)
-    hits = []
-    for folder in args.gold_dirs:
-        gold = load_gold(Path(folder))
-        for (g, _text), ex in zip(gold, kg.extract([t for _, t in gold]), strict=True):
-            if isinstance(ex, ReadError):
-                _err(str(ex))
-                continue
-            hits += rule_hits(g, extraction_json(ex))
+    hits = [h for g, pred in _gold_predictions(args.gold_dirs, args.model) for h in rule_hits(g, pred)]
     table = calibrate(hits, PRIORS)
     out = {"about": "per-rule confidence = (correct + 4 * prior) / (fired + 4), measured by "
                     "`kg calibrate` on: " + ", ".join(Path(d).name for d in args.gold_dirs),
