@@ -99,7 +99,8 @@ def _context_class(doc, start: int, end: int) -> str | None:
     span = doc[start:end]
     r = span.root
     last = doc[end - 1].lower_
-    if end - start > 1 and last in TYPE_WORDS and root(TYPE_WORDS[last]) in ("Hardware", "AIModel"):
+    if end - start > 1 and last in TYPE_WORDS and root(TYPE_WORDS[last]) in ("Hardware", "AIModel") \
+            and doc[end - 1].text not in ORG_SUFFIXES:  # "ZT Systems" is a company
         return TYPE_WORDS[last]
     if end - start > 2 and last in ("unit", "units") and doc[end - 2].lower_ == "processing":
         return "Chip"

@@ -216,10 +216,16 @@ class Frame:
         return None
 
     def _pair(self, t) -> list[str]:
-        """The two organisations the passage has just named together."""
+        """The two organisations the passage has just named together; for 'both startups',
+        the two the article described as startups, when it did."""
+        self._salience(0)
+        described = list(dict.fromkeys(k for i, noun, k in reversed(self._described)
+                                       if i < t.i and noun == t.lemma_.lower()))
+        if len(described) >= 2:
+            return described[:2][::-1]
         sents = self._text_sents()
         cur = max([n for n, sent in enumerate(sents) if sent.start <= t.i] or [0])
-        for n in (cur, cur - 1, cur - 2):
+        for n in (cur, cur - 1):  # only where the pair was just named
             if n < 0:
                 continue
             sent = sents[n]
