@@ -37,7 +37,8 @@ STOP_NAMES = {normalise_name(s) for s in (
     "Nasdaq", "Dow", "Wall Street", "Reports", "Advertisement", "Conclusion", "Intresting",
     "Must", "Read", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday",
     "Sunday", "Western", "West", "East", "the West", "Big Tech", "Silicon Valley's",
-    "GenAI", "Generative AI", "Open Source", "Industry", "Internet", "Web",
+    "GenAI", "Generative AI", "Open Source", "Industry", "Internet", "Web", "DRAM", "NAND",
+    "CPU", "CPUs", "Gigawatt", "Gigawatts", "HBM", "Hedge",
 )}
 DEMONYM_WORDS = {"american", "chinese", "japanese", "french", "british", "german", "european",
                  "korean", "indian", "israeli", "canadian", "taiwanese", "western", "asian"}
@@ -79,7 +80,12 @@ def _is_heading(sent) -> bool:
 
 
 def _trim(doc, start: int, end: int) -> tuple[int, int]:
-    """Drop leading determiners and trailing possessives/punctuation from a token range."""
+    """Drop leading determiners and trailing possessives/punctuation from a token range; never
+    run past the end of the first sentence ("Yi-34B. In")."""
+    for i in range(start + 1, end):
+        if doc[i].is_sent_start:
+            end = i
+            break
     while start < end and (doc[start].lower_ in DETERMINERS or doc[start].is_punct):
         start += 1
     while end > start and (doc[end - 1].tag_ == "POS" or doc[end - 1].lower_ in ("'s", "'")
@@ -98,6 +104,8 @@ def _context_class(doc, start: int, end: int) -> str | None:
     last word ("Grace CPU", "Tensor Processing Units")."""
     span = doc[start:end]
     r = span.root
+    if end + 1 < len(doc) and doc[end].text == "-" and doc[end + 1].lower_ == "based":
+        return "Place"  # "the Icheon-based chipmaker"
     last = doc[end - 1].lower_
     if end - start > 1 and last in TYPE_WORDS and root(TYPE_WORDS[last]) in ("Hardware", "AIModel") \
             and doc[end - 1].text not in ORG_SUFFIXES:  # "ZT Systems" is a company
@@ -142,9 +150,12 @@ ORG_TAKING_VERBS = {"acquire", "buy", "purchase", "invest", "fund", "back", "fou
 
 def _selectional_class(r, ner_cls: str | None) -> str | None:
     """An organisation where the verb demands one: 'acquire Activision Blizzard' (NER: PERSON)."""
+    v = r.head
+    if ner_cls == "Place" and r.dep_ == "pobj" and v.dep_ == "agent" and \
+            v.head.lemma_.lower() in ("lead", "back", "fund", "co-lead", "acquire"):
+        return "Organization"  # "a round led by Disruptive"
     if ner_cls != "Person":
         return None
-    v = r.head
     if r.dep_ in ("dobj", "nsubjpass") and v.lemma_.lower() in ORG_TAKING_VERBS - {"join"}:
         return "Organization"
     if r.dep_ == "pobj" and v.lower_ in ("in", "into") and v.head.lemma_.lower() in ("invest", "stake"):
@@ -159,7 +170,7 @@ def _candidate_names(doc, taken: set[int]) -> list[Span]:
     """Names the NER missed that a type word types: 'its Kimi models', 'the X200 chip'."""
     out = []
     for tok in doc:
-        if tok.lower_ not in TYPE_WORDS or tok.i in taken:
+        if tok.lower_ not in TYPE_WORDS or tok.i in taken or _is_heading(tok.sent):
             continue
         cls = TYPE_WORDS[tok.lower_]
         if root(cls) not in ("AIModel", "Hardware"):
@@ -212,6 +223,8 @@ def find_mentions(doc, gaz: Gazetteer) -> list[Span]:
             spans.append(Span(start, end, text, ent.label_, "gazetteer", ent.ent_id_, heading))
             continue
         cls = NER_CLASS.get(ent.label_)
+        if cls == "Person" and doc[end - 1].text in ORG_SUFFIXES:
+            cls = "Organization"  # "Pollen Robotics", "Annapurna Labs" tagged PERSON
         if ent.label_ in ("PRODUCT", "WORK_OF_ART", "FAC", "NORP", "EVENT", "LAW"):
             cls = None
         entry = gaz.lookup(text)
@@ -302,8 +315,8 @@ def _longer_name(doc, start: int, end: int, cls: str, gaz: Gazetteer) -> Span | 
     """A gazetteer name that is only the start of a longer name: 'Meta Superintelligence Labs',
     'Cohere Labs', 'Llama 3.3'. Returns the longer span, typed, when the text has one."""
     j = end
-    if root(cls) in ("AIModel", "Product"):
-        # "Llama 3.3", "Doubao-1.5-pro", "Hunyuan-T1", "Gen-4": a family name and a version
+    if root(cls) in ("AIModel", "Product", "Hardware"):
+        # "Llama 3.3", "Doubao-1.5-pro", "Hunyuan-T1", "Gen-4", "Ascend 950": a family and a version
         while j < len(doc) and doc[j].ent_type_ not in CLASS_PARENT and (
                 _VERSION.match(doc[j].text) or (doc[j].text == "-" and not doc[j].whitespace_
                                                 and not doc[j - 1].whitespace_)
@@ -314,8 +327,13 @@ def _longer_name(doc, start: int, end: int, cls: str, gaz: Gazetteer) -> Span | 
         if j > end and any(c.isdigit() for c in doc[end:j].text):
             text = doc[start:j].text
             entry = gaz.lookup(text)
-            return Span(start, j, text, entry.cls if entry else "AIModel",
+            family = cls if root(cls) == "Hardware" else "AIModel"
+            return Span(start, j, text, entry.cls if entry else family,
                         "gazetteer" if entry else "context", entry.key if entry else None)
+        if root(cls) in ("Hardware", "AIModel") and start > 0 and doc[start - 1].pos_ == "PROPN" \
+                and doc[start - 1].ent_type_ not in CLASS_PARENT and not doc[start - 1].is_sent_start \
+                and doc[start - 1].head.i in range(start, end + 1) and doc[start - 1].text[:1].isupper():
+            return Span(start - 1, end, doc[start - 1:end].text, cls, "context")  # "Kunlun P800"
         return None
     if root(cls) != "Organization":
         return None
@@ -344,6 +362,8 @@ def _confirmed_ambiguous(doc, start: int, end: int) -> bool:
     toks = doc[start:end]
     if any(t.pos_ == "PROPN" for t in toks):
         return True
+    if end < len(doc) and (doc[end].tag_ == "POS" or doc[end].pos_ in ("VERB", "AUX")):
+        return toks[0].text[:1].isupper()  # "Apple said", "Perplexity was founded"
     return not toks[0].is_sent_start and toks[0].text[:1].isupper()
 
 

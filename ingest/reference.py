@@ -22,9 +22,26 @@ class Frame:
         self.place_keys = place_keys    # canonical place name -> key, for demonyms
         self._order = sorted(token_entity.items())
         self._sal = None
+        self._memo: dict[int, str | None] = {}
+        self._resolving: set[int] = set()
 
     # -- entity lookup -----------------------------------------------------------------
     def at(self, t) -> str | None:
+        """The entity a single token denotes (memoised; a pronoun whose resolution leads back
+        to itself, as in "it ... it", denotes nothing)."""
+        if t.i in self._memo:
+            return self._memo[t.i]
+        if t.i in self._resolving:
+            return None
+        self._resolving.add(t.i)
+        try:
+            got = self._at(t)
+        finally:
+            self._resolving.discard(t.i)
+        self._memo[t.i] = got
+        return got
+
+    def _at(self, t) -> str | None:
         """The entity a single token denotes, resolving pronouns and 'the lab'."""
         if t.i in self.tok:
             return self.tok[t.i]

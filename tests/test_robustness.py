@@ -20,6 +20,12 @@ def kg():
     return KnowledgeGraph.memory()
 
 
+@pytest.mark.parametrize("text", ["it it led it", "its its its", "the company said the company"])
+def test_self_referring_pronouns_terminate(kg, text):
+    # regression: pronouns whose resolution leads back to themselves once recursed forever
+    kg.extractor.extract(Article(id="t", text=text))
+
+
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.lists(st.sampled_from(WORDS), min_size=1, max_size=40))
 def test_word_salad_terminates(kg, words):
