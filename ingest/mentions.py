@@ -235,7 +235,7 @@ def find_mentions(doc, gaz: Gazetteer) -> list[Span]:
             continue  # "its GTC conference": an event, not an organisation
         ctx = _context_class(doc, start, end) or _selectional_class(doc[start:end].root, cls)
         if ctx:
-            cls = ctx if cls is None or root(ctx) != "Place" else cls
+            cls = ctx
         if cls is None or not _plausible_name(doc[start:end]):
             continue
         if heading:
