@@ -712,7 +712,10 @@ class Rules:
                 subs = self.f.np(t.head)                              # "with Nvidia and SoftBank participating"
             in_round = any(o.lower_ in ROUND_NOUNS for _, o in preps_of(t)) or any(
                 c.lower_ in ROUND_NOUNS for c in t.children if c.dep_ in OBJ_DEPS)
-            if not in_round and not (lemma_of(t) == "participate" and self.last_funded):
+            investors_joining = lemma_of(t) == "join" and self.last_funded and subs and not any(
+                c.dep_ in OBJ_DEPS for c in t.children) and all(self.f.cls[k] == "Investor" for k in subs)
+            if not in_round and not (lemma_of(t) == "participate" and self.last_funded) \
+                    and not investors_joining:  # "Intel Capital also joined" (a round just told)
                 return
             funders = subs
         if not funders:
