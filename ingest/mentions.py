@@ -251,6 +251,8 @@ def find_mentions(doc, gaz: Gazetteer) -> list[Span]:
     spans += _versioned_names(doc, gaz, taken)
     taken = {i for s in spans for i in range(s.start, s.end)}
     spans += _short_names(doc, spans, taken)
+    taken = {i for s in spans for i in range(s.start, s.end)}
+    spans += _short_org_names(doc, spans, taken)
     return sorted(spans, key=lambda s: s.start)
 
 
@@ -284,6 +286,35 @@ def _versioned_names(doc, gaz: Gazetteer, taken: set[int]) -> list[Span]:
                 (doc[j + 1].lower_ in MODEL_TIERS or _VERSION.match(doc[j + 1].text)):
             j += 2
         out.append(Span(tok.i, j, doc[tok.i:j].text, "AIModel", "context"))
+    return out
+
+
+def short_org_parts(spans) -> dict[str, Span]:
+    """'Figure' -> the 'Figure AI' mention: the first word of an organisation's name whose
+    other words are a generic suffix (AI, Labs, Technologies, ...)."""
+    out: dict[str, Span] = {}
+    for s in spans:
+        words = s.text.split()
+        if root(s.cls) == "Organization" and len(words) == 2 and words[1] in ORG_SUFFIXES \
+                and len(words[0]) > 2 and words[0][:1].isupper():
+            out.setdefault(words[0], s)
+    return out
+
+
+def _short_org_names(doc, spans: list[Span], taken: set[int]) -> list[Span]:
+    """Bare 'Figure' after 'Figure AI' (not 'Figure 02', a product with a version)."""
+    parts = short_org_parts(spans)
+    first = {s.text: s.start for s in spans}
+    out = []
+    for tok in doc:
+        full = parts.get(tok.text)
+        if full is None or tok.i in taken or tok.i < first[full.text]:
+            continue
+        nxt = doc[tok.i + 1] if tok.i + 1 < len(doc) else None
+        if nxt is not None and (nxt.like_num or _VERSION.match(nxt.text) or (
+                nxt.pos_ == "PROPN" and nxt.i not in taken)):
+            continue
+        out.append(Span(tok.i, tok.i + 1, tok.text, full.cls, "short-org"))
     return out
 
 
@@ -384,6 +415,7 @@ def resolve(doc, spans: list[Span], gaz: Gazetteer) -> Resolved:
     out = Resolved()
     # a one-word mention that is the surname (or telling given name) of a full name seen here
     short_to_full = short_name_parts(spans)
+    org_short = short_org_parts(spans)
     votes: dict[str, Counter] = defaultdict(Counter)
     for s in spans:
         if s.source != "gazetteer":
@@ -410,6 +442,15 @@ def resolve(doc, spans: list[Span], gaz: Gazetteer) -> Resolved:
         if s.source == "gazetteer":
             key, cls = s.key, s.cls
             canonical = gaz.by_key(key).name if gaz.by_key(key) else s.text
+        elif s.source == "short-org":
+            full = org_short[s.text]
+            cls = full.cls
+            if full.source == "gazetteer":
+                key, canonical = full.key, gaz.by_key(full.key).name
+            else:
+                v = votes[normalise_name(full.text)]
+                cls = _best_class(v) if v else full.cls
+                key, canonical = entity_key(full.text, cls), full.text
         elif " " not in s.text and s.text in short_to_full and s.source == "ner":
             full = short_to_full[s.text]
             cls = "Person"

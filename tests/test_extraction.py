@@ -90,6 +90,8 @@ def facts(kg, text: str) -> set[tuple[str, str, str]]:
      "they founded in 2022, is based in London.", ("Piotr Dabkowski", "founded", "ElevenLabs")),
     ("DeepMind was founded in London in 2010.", ("DeepMind", "located_in", "London")),
     ("SK Hynix makes memory. The Icheon-based chipmaker supplies Nvidia.", ("SK Hynix", "located_in", "Icheon")),
+    ("Figure AI builds robots. Figure, whose chief executive is Brett Adcock, introduced its Figure 02 robot.",
+     ("Brett Adcock", "leads", "Figure AI")),
     ("Figure AI raised $675 million from Microsoft. Intel Capital also joined.",
      ("Intel Capital", "funds", "Figure AI")),
     ("OpenAI will deploy six gigawatts of AMD Instinct graphics processors.", ("OpenAI", "uses", "Instinct")),
