@@ -12,7 +12,8 @@ WORDS = ["OpenAI", "Nvidia", "Sam Altman", "Liang", "its", "it", "the company", 
          "whose", "who", "which", "and", "with", "of", "'s", ",", ".", "founded", "acquired",
          "backed by", "CEO", "chief executive", "rival", "round", "led", "in", "2021", "$5 billion",
          "H100", "chips", "model", "R1", "-based", "Paris", "Chinese", "not", "could", "\n",
-         "partnership", "between", "the", "a", "as", "said", "he", "they", "including"]
+         "partnership", "between", "the", "a", "as", "said", "he", "they", "including", "Figure AI",
+         "Figure", "Figure 02", "both", "two", "companies", "startups", "-", "whose"]
 
 
 @pytest.fixture(scope="module")
