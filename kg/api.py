@@ -113,23 +113,25 @@ class KnowledgeGraph:
 
         options = options or ReadOptions()
         items = list(sources) if not isinstance(sources, (str, Path)) else [sources]
-        paths = [s for s in items if not isinstance(s, Article)]
-        articles = [s for s in items if isinstance(s, Article)]
-        stream: list[Article | ReadError] = list(read(paths, options)) + articles
+        stream: list[Article | ReadError] = []
+        for item in items:  # in the order given: paths expand to their articles
+            stream += [item] if isinstance(item, Article) else list(read([item], options))
         good = [a for a in stream if isinstance(a, Article)]
         extracted = iter(self.extractor.extract_many(good))
+        done = 0  # articles consumed from `good`
         for item in stream:
             if isinstance(item, ReadError):
                 yield item
                 continue
+            done += 1
             try:
                 yield next(extracted)
             except KGError:
                 raise
-            except Exception as exc:  # a spaCy or rule failure on one article
+            except Exception as exc:  # a spaCy or rule failure on one article: skip it alone
                 log.debug("extraction failed", exc_info=True)
                 yield ReadError(item.source or item.id, f"extraction failed: {exc}")
-                extracted = iter(self.extractor.extract_many(good[good.index(item) + 1:]))
+                extracted = iter(self.extractor.extract_many(good[done:]))
 
     def ingest(self, sources: Iterable[str | Path | Article] | str | Path, *, options=None,
                force: bool = False, dry_run: bool = False) -> IngestReport:

@@ -381,3 +381,25 @@ def test_ingest_corpus_in_a_fresh_folder_twice_gives_identical_store(tmp_path, n
             graph.ingest([corpus])
             stores.append(set(graph.store.oxigraph))
     assert stores[0] == stores[1]
+
+
+def test_extract_keeps_the_given_order_and_survives_a_failing_article(monkeypatch):
+    from kg.api import KnowledgeGraph
+    from kg.errors import ReadError
+    from kg.model import Article
+
+    kg = KnowledgeGraph.memory()
+    a = Article(id="a", text="Microsoft invested in OpenAI.", source="a")
+    bad = Article(id="bad", text="Nvidia makes chips.", source="bad")
+    real = kg.extractor.from_doc
+
+    def from_doc(doc, article):
+        if article.id == "bad":
+            raise RuntimeError("boom")
+        return real(doc, article)
+
+    monkeypatch.setattr(kg.extractor, "from_doc", from_doc)
+    out = list(kg.extract([a, bad, a, bad, a]))
+    kinds = [x.article.id if not isinstance(x, ReadError) else "error" for x in out]
+    assert kinds == ["a", "error", "a", "error", "a"]
+    assert "extraction failed: boom" in out[1].reason
