@@ -6,6 +6,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
 from ingest.gazetteer import Gazetteer
+from ingest.lexicon import DEMONYMS
 from kg.iri import entity_key, normalise_name
 from kg.vocab import CLASS_PARENT, root
 
@@ -40,8 +41,7 @@ STOP_NAMES = {normalise_name(s) for s in (
     "GenAI", "Generative AI", "Open Source", "Industry", "Internet", "Web", "DRAM", "NAND",
     "CPU", "CPUs", "Gigawatt", "Gigawatts", "HBM", "Hedge",
 )}
-DEMONYM_WORDS = {"american", "chinese", "japanese", "french", "british", "german", "european",
-                 "korean", "indian", "israeli", "canadian", "taiwanese", "western", "asian"}
+DEMONYM_WORDS = set(DEMONYMS) | {"western", "asian"}  # never names on their own
 DETERMINERS = {"the", "a", "an", "this", "that", "these", "those"}
 
 

@@ -20,8 +20,9 @@ class Frame:
         self.tok = token_entity
         self.cls = classes              # entity key -> class
         self.place_keys = place_keys    # canonical place name -> key, for demonyms
-        self._order = sorted(token_entity.items())
+        self.order = sorted(token_entity.items())
         self._sal = None
+        self._sents_cache: list | None = None
         self._memo: dict[int, str | None] = {}
         self._resolving: set[int] = set()
 
@@ -47,7 +48,7 @@ class Frame:
             return self.tok[t.i]
         low = t.lower_
         if low in ("his", "her", "he", "she", "him"):
-            return self._recent(t, {"Person"})
+            return self.recent(t, {"Person"})
         if low in ("its", "it"):
             h = t.head
             if low == "its" and h.dep_ == "conj" and h.head.i in self.tok and \
@@ -84,7 +85,7 @@ class Frame:
                 described = [k for i, noun, k in self._described if i < t.i and noun == t.lemma_.lower()]
                 if described:
                     return described[-1]
-                return self._recent(t, want, window=3,
+                return self.recent(t, want, window=3,
                                     exclude=self._named_here(t) | self._clause_subjects(t))
         return None
 
@@ -95,7 +96,7 @@ class Frame:
             starts = [sent.start for sent in self._text_sents()]
             counts: dict[str, int] = {}
             last, prev = None, -2
-            for i, key in self._order:
+            for i, key in self.order:
                 if key != last or i != prev + 1:
                     counts[key] = counts.get(key, 0) + 1
                 last, prev = key, i
@@ -103,7 +104,7 @@ class Frame:
             self._sents = self._text_sents()
             self._done = 0
             self._described: list[tuple[int, str, str]] = []  # (token, noun, entity)
-            for i, key in self._order:  # "Thinking Machines Lab" is described as a lab
+            for i, key in self.order:  # "Thinking Machines Lab" is described as a lab
                 last = self.doc[i]
                 if last.lemma_.lower() in DEFINITE and (i + 1 not in self.tok or self.tok[i + 1] != key):
                     self._described.append((i, last.lemma_.lower(), key))
@@ -175,9 +176,9 @@ class Frame:
         """Owners named later in t's sentence: 'The company uses Amazon's chips' cannot mean
         Amazon (a repeated referent would be 'its')."""
         sent = t.sent
-        return {key for i, key in self._order if t.i < i < sent.end and self.doc[i].dep_ == "poss"}
+        return {key for i, key in self.order if t.i < i < sent.end and self.doc[i].dep_ == "poss"}
 
-    def _recent(self, t, want: set[str], window: int = 2, exclude: set[str] = frozenset()) -> str | None:
+    def recent(self, t, want: set[str], window: int = 2, exclude: set[str] = frozenset()) -> str | None:
         """The most salient earlier entity of a wanted class (root or exact class names):
         subjects of recent sentences and the article's most mentioned entity first."""
         starts = [sent.start for sent in self._text_sents()] if self._sal is None else self._sal[0]
@@ -185,7 +186,7 @@ class Frame:
         starts, subjects, counts = self._salience(cur)
         limit = starts[max(0, cur - window)]
         cands: dict[str, float] = {}
-        for i, key in self._order:
+        for i, key in self.order:
             if i >= t.i:
                 break
             if i < limit or not self._not_inside(i, t):
@@ -214,7 +215,9 @@ class Frame:
 
     def _text_sents(self) -> list:
         """Sentences with text (blank lines between paragraphs are not sentences here)."""
-        return [sent for sent in self.doc.sents if not sent.text.isspace()]
+        if self._sents_cache is None:
+            self._sents_cache = [sent for sent in self.doc.sents if not sent.text.isspace()]
+        return self._sents_cache
 
     def _not_inside(self, i: int, t) -> bool:
         return not (t.left_edge.i <= i <= t.right_edge.i and t.dep_ == "poss")
@@ -246,7 +249,7 @@ class Frame:
             if n < 0:
                 continue
             sent = sents[n]
-            keys = list(dict.fromkeys(k for i, k in self._order
+            keys = list(dict.fromkeys(k for i, k in self.order
                                       if sent.start <= i < min(sent.end, t.i)
                                       and root(self.cls[k]) == "Organization"))
             if len(keys) == 2:
@@ -296,11 +299,11 @@ class Frame:
             subjects = {k for c in v.children if c.dep_ == "nsubj" for k in self.np(c)}
             if not subjects and v.dep_ in ("advcl", "xcomp", "conj"):
                 subjects = {k for c in v.head.children if c.dep_ == "nsubj" for k in self.np(c)}
-            here = [k for i, k in self._order if t.sent.start <= i < t.i and k not in subjects
+            here = [k for i, k in self.order if t.sent.start <= i < t.i and k not in subjects
                     and root(self.cls[k]) in want]
             if here:  # the nearest other organisation in the sentence ("... with Adept, hiring its")
                 return here[-1]
-            return self._recent(t, want, exclude=subjects)
+            return self.recent(t, want, exclude=subjects)
         for _ in range(4):
             for c in v.children:
                 if c.dep_ in ("nsubj", "nsubjpass") and not (c.left_edge.i <= t.i <= c.right_edge.i):
@@ -311,7 +314,7 @@ class Frame:
                 v = v.head
             else:
                 break
-        return self._recent(t, want)
+        return self.recent(t, want)
 
     def np(self, t, climb: bool = False) -> list[str]:
         """Entities a noun phrase headed at t denotes: itself, its name parts, coordinates."""

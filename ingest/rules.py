@@ -494,7 +494,7 @@ class Rules:
 
     def _nearest_org_before(self, v) -> list[str]:
         best = None
-        for i, key in self.f._order:
+        for i, key in self.f.order:
             if i >= v.i:
                 break
             if i >= v.sent.start and root(self.f.cls[key]) == "Organization":
@@ -671,7 +671,7 @@ class Rules:
             return
         owner = next((k for c in t.children if c.dep_ == "poss" for k in [self.f.at(c)] if k), None)
         if owner is None:
-            owner = self.f._recent(t, {"Organization"}, exclude=set(named))
+            owner = self.f.recent(t, {"Organization"}, exclude=set(named))
         for k in named:
             yield from self._emit(owner, "competes_with", k, "rival-noun", np_hedged(t))
 
@@ -723,7 +723,7 @@ class Rules:
         if not target:
             target = [self.last_funded] if self.last_funded else []
         if not target and lemma in ("backer", "investor", "participant"):
-            got = self.f._recent(t, {"Organization"}, exclude=set(funders))
+            got = self.f.recent(t, {"Organization"}, exclude=set(funders))
             target = [got] if got else []
         for f in funders:
             for x in target:
@@ -856,7 +856,7 @@ class Rules:
         implicit = not orgs and (n.dep_ == "attr" or (n.dep_ == "pobj" and n.head.lower_ == "as")) \
             and not any(c.dep_ == "prep" for c in n.children)
         if implicit:  # "X stepped down as chief executive": of the organisation the passage is about
-            got = self.f._recent(n, {"Organization"})
+            got = self.f.recent(n, {"Organization"})
             orgs = [got] if got else []
         if not orgs:
             return

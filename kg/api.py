@@ -259,7 +259,7 @@ class KnowledgeGraph:
         articles = self.query("SELECT ?e (COUNT(DISTINCT ?a) AS ?n) WHERE { ?a schema:mentions ?e }"
                               " GROUP BY ?e", bindings={"e": node})[0]["n"]
         local = [c["c"].rsplit("#", 1)[-1] for c in classes]
-        most = max(local, key=lambda c: len(ancestors(c)) if c in _CLASSES else 0) if local else None
+        most = max(local, key=lambda c: len(ancestors(c)) if c in CLASS_PARENT else 0) if local else None
         label = sorted((r["l"] for r in labels), key=lambda s: (-len(s), s))
         facts = []
         for direction, pattern in (("out", "?x rdf:subject ?e ; rdf:object ?other"),
@@ -352,9 +352,6 @@ class KnowledgeGraph:
         from kg.ontology import validate_graphs
 
         return validate_graphs(self)
-
-
-_CLASSES = set(CLASS_PARENT)
 
 
 def _rdflib_term(t):
