@@ -104,7 +104,11 @@ def _lines(name: str, stream: IO[bytes], options: ReadOptions) -> Iterator[tuple
     """(line number, text) of each non-blank line; a line over the size cap is a ReadError."""
     encoding = _encoding(name, stream)
     source: IO = io.TextIOWrapper(stream, encoding="utf-16", errors="replace") if encoding == "utf-16" else stream
-    newline = "\n" if encoding == "utf-16" else b"\n"
+    with source:
+        yield from _numbered(name, source, "\n" if encoding == "utf-16" else b"\n", options)
+
+
+def _numbered(name: str, source: IO, newline, options: ReadOptions) -> Iterator[tuple[int, str | ReadError]]:
     n = 0
     while raw := source.readline(options.max_bytes + 1):
         n += 1
@@ -136,7 +140,8 @@ def jsonl_records(name: str, stream: IO[bytes], options: ReadOptions) -> Iterato
         try:
             record = json.loads(line)
         except json.JSONDecodeError as exc:
-            yield ReadError(f"{name}:{n}", f"truncated or malformed JSON: {exc.msg} (column {exc.colno})")
+            where = exc.msg if exc.msg.endswith(" at") else exc.msg + " at"
+            yield ReadError(f"{name}:{n}", f"truncated or malformed JSON ({where} column {exc.colno})")
             continue
         except RecursionError:
             yield ReadError(f"{name}:{n}", "JSON nested too deeply")
@@ -175,17 +180,21 @@ def read_jsonl(source: Path | str, options: ReadOptions = ReadOptions()) -> Iter
 
 # -- CSV -------------------------------------------------------------------------------
 def csv_records(name: str, stream: IO[bytes], options: ReadOptions) -> Iterator[Article | ReadError]:
-    """Articles from a CSV (or TSV) stream with a header row; the delimiter is sniffed."""
+    """Articles from a CSV (or TSV) stream with a header row; the delimiter (comma, semicolon,
+    tab or bar) is the one the header row uses most."""
     encoding = _encoding(name, stream)
-    text = io.TextIOWrapper(stream, encoding=encoding, errors="replace", newline="")
-    sample = text.read(16384)
+    with io.TextIOWrapper(stream, encoding=encoding, errors="replace", newline="") as text:
+        yield from _rows(name, text, options)
+
+
+def _rows(name: str, text: IO[str], options: ReadOptions) -> Iterator[Article | ReadError]:
+    header_line = text.readline()
     text.seek(0)
-    try:
-        dialect: type[csv.Dialect] | csv.Dialect = csv.Sniffer().sniff(sample, delimiters=",;\t|")
-    except csv.Error:
-        dialect = csv.excel
+    delimiter = max(",;\t|", key=header_line.count)  # the header's most frequent separator
+    if not header_line.count(delimiter):
+        delimiter = ","
     csv.field_size_limit(max(csv.field_size_limit(), options.max_bytes))
-    rows = csv.reader(text, dialect)
+    rows = csv.reader(text, delimiter=delimiter)
     try:
         header = [h.strip() for h in next(rows)]
     except (StopIteration, csv.Error) as exc:

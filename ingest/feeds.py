@@ -6,6 +6,7 @@ import re
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from urllib.parse import urljoin
 
 from ingest.readers import Loaded, ReadOptions, load, make_article
 from kg.errors import ReadError
@@ -64,6 +65,8 @@ def feed_articles(loaded: Loaded, options: ReadOptions = ReadOptions()) -> Itera
     truncated feed yields its complete items and then a ReadError saying where it stops."""
     import feedparser
 
+    if not loaded.data.strip():
+        raise ReadError(loaded.name, "empty file")
     refuse_entities(loaded.data, loaded.name)
     headers = {"content-location": loaded.url} if loaded.url else {}
     if loaded.media_type:
@@ -79,10 +82,11 @@ def feed_articles(loaded: Loaded, options: ReadOptions = ReadOptions()) -> Itera
     if truncated:
         entries = entries[:len(_ITEM_END.findall(raw))]  # the last, cut-off item is not read
     site = _detail_text(parsed.feed.get("title_detail")) or None
+    base = loaded.url or parsed.feed.get("link") or ""  # for item links relative to the site
     for n, entry in enumerate(entries, 1):
         where = f"{loaded.name}#{n}"
         try:
-            yield _item(entry, where, site, options)
+            yield _item(entry, where, site, base, options)
         except ReadError as exc:
             yield exc
     if truncated:
@@ -91,14 +95,14 @@ def feed_articles(loaded: Loaded, options: ReadOptions = ReadOptions()) -> Itera
                                      f"the complete items were read")
 
 
-def _item(entry, where: str, site: str | None, options: ReadOptions) -> Article:
+def _item(entry, where: str, site: str | None, base: str, options: ReadOptions) -> Article:
     title = _detail_text(entry.get("title_detail")) or None
     contents = [_detail_text(c) for c in entry.get("content", [])]
     body = max(contents, key=len) if contents else ""
     summary = _detail_text(entry.get("summary_detail"))
     if len(summary) > len(body):
         body = summary
-    link = entry.get("link")
+    link = urljoin(base, entry["link"]) if entry.get("link") else None
     published = _iso(entry, "published") or _iso(entry, "updated")
     known = {"title": title, "url": link, "published": published, "author": entry.get("author"),
              "site": site}

@@ -2,11 +2,12 @@
 
 Every hop of a download (the URL and each redirect) is resolved here and refused when the
 host has a loopback, private, link-local, multicast, reserved or unspecified address,
-unless ReadOptions.allow_private; the connection then goes to the checked address, so a
-second DNS answer cannot swap it. One download has a deadline (ReadOptions.timeout), a
-size cap (ReadOptions.max_bytes, checked while streaming), a redirect limit and a
-content-type check. TLS certificates are always verified; a TLS error is reported, never
-retried without verification.
+unless ReadOptions.allow_private or the host is one of ReadOptions.allow_hosts. The
+connection then goes to the checked address, so a second DNS answer cannot swap it. One
+download has a deadline (ReadOptions.timeout), a size cap (ReadOptions.max_bytes, checked
+while streaming, also after gzip), a redirect limit and a content-type check. TLS
+certificates are always verified; a TLS error is reported, never retried without
+verification.
 """
 from __future__ import annotations
 
@@ -58,12 +59,13 @@ def resolve(url: str, host: str, port: int, options: ReadOptions) -> str:
     addresses = list(dict.fromkeys(info[4][0] for info in infos))
     if not addresses:
         raise ReadError(url, f"cannot resolve host {host!r}")
-    if not options.allow_private:
+    allowed = options.allow_private or host.lower() in {h.lower().strip("[]") for h in options.allow_hosts}
+    if not allowed:
         for address in addresses:
             kind = _kind(ipaddress.ip_address(address.split("%", 1)[0]))
             if kind:
                 raise ReadError(url, f"refused: {host} resolves to {address}, a {kind} address "
-                                     f"(pass --allow-private to fetch from it)")
+                                     f"(pass --allow-private or --allow-host {host} to fetch from it)")
     return addresses[0]
 
 

@@ -14,6 +14,7 @@ from kg.model import Article
 
 _META_CHARSET = re.compile(rb"""<meta[^>]{0,200}?charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.I)
 _XML_DECL = re.compile(r"^\s*<\?xml[^>]*\?>")
+MIN_WORDS = 5    # less than this is a navigation or index page, not an article
 MAX_DEPTH = 255  # libxml2 stops parsing deeper trees; such a page cannot be read whole
 
 
@@ -57,8 +58,10 @@ def extract_page(html: str, source: str, url: str | None = None) -> dict:
         tree, url=url, with_metadata=True, include_comments=False, include_tables=False,
         favor_precision=True, config=_CONFIG,
         date_extraction_params={"extensive_search": False, "original_date": True})
-    if doc is None or not (doc.text or "").strip():
-        raise ReadError(source, "no article text found in the HTML page")
+    words = len((doc.text or "").split()) if doc is not None else 0
+    if words < MIN_WORDS:
+        raise ReadError(source, f"no article text found in the HTML page ({words} word(s) besides "
+                                f"navigation and boilerplate)")
     paragraphs = [line.strip() for line in doc.text.split("\n") if line.strip()]
     return {"text": "\n\n".join(paragraphs), "title": doc.title, "author": doc.author,
             "date": doc.date, "url": doc.url or url, "site": doc.sitename}

@@ -38,6 +38,7 @@ class ReadOptions:
     reader: str | None = None            # force a reader by name instead of choosing by type
     fetch_links: bool = False            # feeds: fetch and extract each item's linked page
     allow_private: bool = False          # URLs: allow loopback, private and link-local hosts
+    allow_hosts: tuple[str, ...] = ()    # URLs: just these hosts may have such addresses
     timeout: float = DEFAULT_TIMEOUT     # URLs: seconds for one whole download
     max_redirects: int = DEFAULT_MAX_REDIRECTS
     text_field: str | None = None        # datasets: field names (None: common layouts)
@@ -62,6 +63,10 @@ def is_url(source) -> bool:
 
 
 # -- bytes to text ---------------------------------------------------------------------
+_WINDOWS_1252 = {"iso-8859-1", "iso8859-1", "iso_8859-1", "latin1", "latin-1", "l1", "cp819", "ibm819",
+                 "us-ascii", "ascii", "windows-1252", "cp1252"}
+
+
 def decode(data: bytes, source: str, charset: str | None = None) -> str:
     """Text from bytes: a BOM wins, then a declared charset, then UTF-8, then cp1252 (which
     reads latin-1 too). Empty, binary (NUL bytes) and undecodable data are refused."""
@@ -77,10 +82,13 @@ def decode(data: bytes, source: str, charset: str | None = None) -> str:
     if data.startswith(b"\xef\xbb\xbf"):
         charset = "utf-8-sig"
     if charset:
-        try:
-            return data.decode(charset)
-        except (LookupError, UnicodeDecodeError):
-            pass  # a wrong or unknown declaration: detect instead
+        # as browsers do (WHATWG Encoding Standard): latin-1 and ASCII labels mean windows-1252
+        tries = ("cp1252", "latin-1") if charset.lower() in _WINDOWS_1252 else (charset,)
+        for name in tries:
+            try:
+                return data.decode(name)
+            except (LookupError, UnicodeDecodeError):
+                pass  # a wrong or unknown declaration: detect instead
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:

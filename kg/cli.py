@@ -45,7 +45,8 @@ def _read_options(args):
     if args.max_bytes < 1 or args.timeout <= 0 or args.max_redirects < 0:
         raise _Usage("--max-bytes and --timeout must be positive, --max-redirects at least 0")
     return ReadOptions(max_bytes=args.max_bytes, reader=args.reader, fetch_links=args.fetch,
-                       allow_private=args.allow_private, timeout=args.timeout,
+                       allow_private=args.allow_private, allow_hosts=tuple(args.allow_host),
+                       timeout=args.timeout,
                        max_redirects=args.max_redirects, text_field=args.text_field,
                        title_field=args.title_field, url_field=args.url_field,
                        date_field=args.date_field)
@@ -434,6 +435,8 @@ def build_parser() -> argparse.ArgumentParser:
                        help="feeds: fetch each item's linked page and extract it instead of the summary")
         g.add_argument("--allow-private", action="store_true",
                        help="URLs: allow hosts with loopback, private or link-local addresses")
+        g.add_argument("--allow-host", action="append", default=[], metavar="HOST",
+                       help="URLs: allow this one host even if its address is private (repeatable)")
         g.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT, metavar="SECONDS",
                        help=f"URLs: give up on one download after this long (default: {DEFAULT_TIMEOUT:g})")
         g.add_argument("--max-redirects", type=int, default=DEFAULT_MAX_REDIRECTS, metavar="N",
