@@ -43,8 +43,8 @@ def _kind(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> str | None:
     if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
         ip = ip.ipv4_mapped
     for kind, flag in (("loopback", ip.is_loopback), ("link-local", ip.is_link_local),
-                       ("private", ip.is_private), ("multicast", ip.is_multicast),
-                       ("unspecified", ip.is_unspecified), ("reserved", ip.is_reserved)):
+                       ("unspecified", ip.is_unspecified), ("multicast", ip.is_multicast),
+                       ("reserved", ip.is_reserved), ("private", ip.is_private)):
         if flag:
             return kind
     return None if ip.is_global else "non-public"
@@ -107,6 +107,7 @@ def fetch(url: str, options: ReadOptions = ReadOptions()) -> Loaded:
         address = resolve(url, parts.hostname, port, options)
         cls = _HTTPSConnection if parts.scheme.lower() == "https" else _HTTPConnection
         conn = cls(parts.hostname, port, address, options.timeout)
+        resp = None
         try:
             conn.timeout = _left(deadline)
             target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
@@ -114,6 +115,7 @@ def fetch(url: str, options: ReadOptions = ReadOptions()) -> Loaded:
                 "User-Agent": USER_AGENT, "Accept-Encoding": "gzip, identity",
                 "Accept": "text/html, application/xhtml+xml, application/atom+xml, application/rss+xml, "
                           "application/xml;q=0.9, text/plain;q=0.8, application/json;q=0.8, */*;q=0.1"})
+            sock = conn.sock  # the response takes it over from the connection
             resp = conn.getresponse()
             if resp.status in _REDIRECTS:
                 location = resp.getheader("Location")
@@ -127,7 +129,7 @@ def fetch(url: str, options: ReadOptions = ReadOptions()) -> Loaded:
             if media and _reader_of(media) is None:
                 raise ReadError(url, f"content type {media} is not an article "
                                      f"(expected HTML, an RSS or Atom feed, text, JSON or CSV)")
-            data = _body(conn, resp, url, options, deadline)
+            data = _body(sock, resp, url, options, deadline)
             return Loaded(url, data, url=current, media_type=media or None, charset=charset)
         except ssl.SSLError as exc:
             raise ReadError(url, f"TLS error ({exc.reason or exc}); not retried without "
@@ -137,6 +139,8 @@ def fetch(url: str, options: ReadOptions = ReadOptions()) -> Loaded:
         except (OSError, http.client.HTTPException) as exc:
             raise ReadError(url, f"download failed ({type(exc).__name__}: {exc})") from None
         finally:
+            if resp is not None:
+                resp.close()
             conn.close()
     raise ReadError(url, f"more than {options.max_redirects} redirects")
 
@@ -160,7 +164,7 @@ def _content_type(header: str | None) -> tuple[str, str | None]:
     return media.strip().lower(), charset
 
 
-def _body(conn, resp: http.client.HTTPResponse, url: str, options: ReadOptions, deadline: float) -> bytes:
+def _body(sock, resp: http.client.HTTPResponse, url: str, options: ReadOptions, deadline: float) -> bytes:
     """The response body, read in chunks, decompressed if gzip, never more than max_bytes."""
     length = resp.getheader("Content-Length")
     if length and length.isdigit() and int(length) > options.max_bytes:
@@ -172,9 +176,8 @@ def _body(conn, resp: http.client.HTTPResponse, url: str, options: ReadOptions, 
     inflate = zlib.decompressobj(wbits=31) if encoding != "identity" else None
     out = bytearray()
     while True:
-        if conn.sock is not None:
-            conn.sock.settimeout(_left(deadline))
-        chunk = resp.read(CHUNK)
+        sock.settimeout(_left(deadline))
+        chunk = resp.read1(CHUNK)  # what has arrived: the deadline is checked between reads
         if not chunk:
             break
         if inflate is not None:
