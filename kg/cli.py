@@ -89,7 +89,8 @@ class Progress:
 
     @staticmethod
     def _counts(report) -> str:
-        return (f"{report.read} read, new {report.new}, updated {report.updated}, "
+        done = report.new + report.updated + report.unchanged + len(report.failed)
+        return (f"{done} done: new {report.new}, updated {report.updated}, "
                 f"unchanged {report.unchanged}, failed {len(report.failed)}")
 
     def _clear(self) -> None:
