@@ -14,7 +14,7 @@ from kg import plugins
 from kg.cli import EXPORT_FORMATS, build_parser
 from kg.errors import PluginNotFound
 
-CURATED = ["KnowledgeGraph", "IngestReport", "Article", "Entity", "Relation", "Mention",
+CURATED = ["KnowledgeGraph", "IngestReport", "ReadOptions", "Article", "Entity", "Relation", "Mention",
            "Extraction", "KGError", "__version__"]
 COMMANDS = ["ingest", "extract", "query", "export", "facts", "stats", "entity", "validate", "eval",
             "calibrate", "demo"]
