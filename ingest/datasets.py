@@ -33,6 +33,8 @@ def _field(record: dict, name: str | None, kind: str):
     """The value of a configured field (dotted for nested JSON), or of the first default name
     present (case-insensitive)."""
     if name:
+        if name in record:
+            return record[name]
         value = record
         for part in name.split("."):
             value = value.get(part) if isinstance(value, dict) else None

@@ -13,7 +13,7 @@ from kg.errors import ReadError
 from kg.model import Article
 
 _ITEM_END = re.compile(r"</(?:[\w-]+:)?(?:item|entry)\s*>")
-_ROOT_END = re.compile(r"</(?:[\w-]+:)?(?:rss|feed|rdf|RDF)\s*>\s*$")
+_ROOT_END = re.compile(r"</(?:[\w-]+:)?(?:rss|feed|rdf|RDF)\s*>")
 
 
 def refuse_entities(data: bytes, source: str) -> None:
@@ -78,7 +78,7 @@ def feed_articles(loaded: Loaded, options: ReadOptions = ReadOptions()) -> Itera
         raise ReadError(loaded.name, "not an RSS or Atom feed" + (f" ({problem})" if problem else ""))
     entries = list(parsed.entries)
     raw = _text(loaded.data)
-    truncated = not _ROOT_END.search(raw.rstrip())
+    truncated = not _ROOT_END.search(raw[-4096:])  # no closing root tag near the end
     if truncated:
         entries = entries[:len(_ITEM_END.findall(raw))]  # the last, cut-off item is not read
     site = _detail_text(parsed.feed.get("title_detail")) or None
@@ -90,7 +90,7 @@ def feed_articles(loaded: Loaded, options: ReadOptions = ReadOptions()) -> Itera
         except ReadError as exc:
             yield exc
     if truncated:
-        raise ReadError(loaded.name, f"feed is truncated or malformed after {len(entries)} complete "
+        yield ReadError(loaded.name, f"feed is truncated or malformed after {len(entries)} complete "
                                      f"item(s) ({parsed.get('bozo_exception') or 'no closing tag'}); "
                                      f"the complete items were read")
 

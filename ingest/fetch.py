@@ -50,8 +50,8 @@ def _kind(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> str | None:
     return None if ip.is_global else "non-public"
 
 
-def resolve(url: str, host: str, port: int, options: ReadOptions) -> str:
-    """The address to connect to for host, after checking every address it resolves to."""
+def resolve(url: str, host: str, port: int, options: ReadOptions) -> list[str]:
+    """The addresses to connect to for host, after checking every one of them."""
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except (socket.gaierror, UnicodeError) as exc:
@@ -66,29 +66,41 @@ def resolve(url: str, host: str, port: int, options: ReadOptions) -> str:
             if kind:
                 raise ReadError(url, f"refused: {host} resolves to {address}, a {kind} address "
                                      f"(pass --allow-private or --allow-host {host} to fetch from it)")
-    return addresses[0]
+    return addresses
+
+
+def _connect(addresses: list[str], port: int, timeout: float | None) -> socket.socket:
+    """A connection to the first of the checked addresses that answers."""
+    error: OSError | None = None
+    for address in addresses:
+        try:
+            return socket.create_connection((address, port), timeout)
+        except OSError as exc:
+            error = exc
+    assert error is not None
+    raise error
 
 
 class _HTTPConnection(http.client.HTTPConnection):
-    """An HTTP connection to a checked address; the Host header keeps the host name."""
+    """An HTTP connection to checked addresses; the Host header keeps the host name."""
 
-    def __init__(self, host: str, port: int, address: str, timeout: float):
+    def __init__(self, host: str, port: int, addresses: list[str], timeout: float):
         super().__init__(host, port, timeout=timeout)
-        self._address = address
+        self._addresses = addresses
 
     def connect(self) -> None:
-        self.sock = socket.create_connection((self._address, self.port), self.timeout)
+        self.sock = _connect(self._addresses, self.port, self.timeout)
 
 
 class _HTTPSConnection(http.client.HTTPSConnection):
-    """An HTTPS connection to a checked address; the certificate is verified for the host name."""
+    """An HTTPS connection to checked addresses; the certificate is verified for the host name."""
 
-    def __init__(self, host: str, port: int, address: str, timeout: float):
+    def __init__(self, host: str, port: int, addresses: list[str], timeout: float):
         super().__init__(host, port, timeout=timeout, context=ssl.create_default_context())
-        self._address = address
+        self._addresses = addresses
 
     def connect(self) -> None:
-        sock = socket.create_connection((self._address, self.port), self.timeout)
+        sock = _connect(self._addresses, self.port, self.timeout)
         self.sock = self._context.wrap_socket(sock, server_hostname=self.host)
 
 
@@ -104,9 +116,9 @@ def fetch(url: str, options: ReadOptions = ReadOptions()) -> Loaded:
             port = parts.port or (443 if parts.scheme.lower() == "https" else 80)
         except ValueError:
             raise ReadError(url, f"bad port in {current!r}") from None
-        address = resolve(url, parts.hostname, port, options)
+        addresses = resolve(url, parts.hostname, port, options)
         cls = _HTTPSConnection if parts.scheme.lower() == "https" else _HTTPConnection
-        conn = cls(parts.hostname, port, address, options.timeout)
+        conn = cls(parts.hostname, port, addresses, options.timeout)
         resp = None
         try:
             conn.timeout = _left(deadline)

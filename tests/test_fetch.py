@@ -171,7 +171,7 @@ def test_non_public_addresses_are_refused(host, kind):
 
 
 def test_public_address_is_allowed():
-    assert resolve("http://x/", "8.8.8.8", 80, ReadOptions()) == "8.8.8.8"
+    assert resolve("http://x/", "8.8.8.8", 80, ReadOptions()) == ["8.8.8.8"]
 
 
 def test_loopback_server_is_refused_without_permission(server):
@@ -180,6 +180,11 @@ def test_loopback_server_is_refused_without_permission(server):
     assert server.hits == []  # refused before connecting
     [err] = read([f"{server.base}/page.html"])
     assert isinstance(err, ReadError) and err.source == f"{server.base}/page.html"
+
+
+def test_localhost_tries_each_of_its_addresses(server):
+    got = fetch(f"http://localhost:{server.server_address[1]}/page.html", LOCAL)  # ::1 first, maybe
+    assert got.data.startswith(b"<!DOCTYPE html>")
 
 
 def test_redirect_to_a_private_host_is_refused_at_that_hop(server):
