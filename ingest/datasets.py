@@ -93,7 +93,7 @@ def _encoding(name: str, stream: IO[bytes]) -> str:
         return "utf-16"
     if b"\x00" in head:
         raise ReadError(name, "binary file (contains NUL bytes), not a dataset")
-    if not head.strip():
+    if not head.removeprefix(codecs.BOM_UTF8).strip():
         raise ReadError(name, "empty file")
     try:
         codecs.getincrementaldecoder("utf-8")().decode(head, final=False)
@@ -130,23 +130,33 @@ def _numbered(name: str, source: IO, newline, options: ReadOptions) -> Iterator[
 
 
 def jsonl_records(name: str, stream: IO[bytes], options: ReadOptions) -> Iterator[Article | ReadError]:
-    """Articles from a JSON Lines stream (one object per line), or from one JSON array."""
+    """Articles from a JSON Lines stream (one object per line), or from one JSON array (on one
+    line, or spread over many: a pretty-printed file)."""
     lines = _lines(name, stream, options)
+    first = True
     for n, line in lines:
-        if isinstance(line, str) and n == 1 and line.lstrip().startswith("["):
-            yield from _json_array(name, line + "".join(x for _, x in lines if isinstance(x, str)), options)
-            return
         if isinstance(line, ReadError):
             yield line
             continue
         try:
             record = json.loads(line)
         except json.JSONDecodeError as exc:
+            if first and line.lstrip().startswith("["):  # a JSON array over many lines
+                rest = [x for _, x in lines]
+                if any(isinstance(x, ReadError) for x in rest):
+                    raise _array_too_big(name, options) from None
+                yield from _json_array(name, line + "".join(rest), options)
+                return
             where = exc.msg if exc.msg.endswith(" at") else exc.msg + " at"
             yield ReadError(f"{name}:{n}", f"truncated or malformed JSON ({where} column {exc.colno})")
             continue
         except RecursionError:
             yield ReadError(f"{name}:{n}", "JSON nested too deeply")
+            continue
+        finally:
+            first = False
+        if isinstance(record, list) and n == 1:
+            yield from _records(name, record, options)
             continue
         try:
             yield record_article(record, f"{name}:{n}", options)
@@ -154,14 +164,26 @@ def jsonl_records(name: str, stream: IO[bytes], options: ReadOptions) -> Iterato
             yield exc
 
 
+def _array_too_big(name: str, options: ReadOptions) -> ReadError:
+    return ReadError(name, f"JSON array is over the size cap of {options.max_bytes:,} bytes "
+                           f"(raise it with --max-bytes, or write one object per line)")
+
+
 def _json_array(name: str, text: str, options: ReadOptions) -> Iterator[Article | ReadError]:
     if len(text.encode("utf-8", "surrogatepass")) > options.max_bytes:
-        raise ReadError(name, f"JSON array is over the size cap of {options.max_bytes:,} bytes "
-                              f"(raise it with --max-bytes, or write one object per line)")
+        raise _array_too_big(name, options)
     try:
         records = json.loads(text)
-    except (json.JSONDecodeError, RecursionError) as exc:
-        raise ReadError(name, f"truncated or malformed JSON ({getattr(exc, 'msg', exc)})") from None
+    except json.JSONDecodeError as exc:
+        where = exc.msg if exc.msg.endswith(" at") else exc.msg + " at"
+        raise ReadError(name, f"truncated or malformed JSON ({where} line {exc.lineno} column "
+                              f"{exc.colno})") from None
+    except RecursionError:
+        raise ReadError(name, "JSON nested too deeply") from None
+    yield from _records(name, records, options)
+
+
+def _records(name: str, records: list, options: ReadOptions) -> Iterator[Article | ReadError]:
     for i, record in enumerate(records, 1):
         try:
             yield record_article(record, f"{name}[{i}]", options)
@@ -195,12 +217,14 @@ def _rows(name: str, text: IO[str], options: ReadOptions) -> Iterator[Article | 
     delimiter = max(",;\t|", key=header_line.count)  # the header's most frequent separator
     if not header_line.count(delimiter):
         delimiter = ","
-    csv.field_size_limit(max(csv.field_size_limit(), options.max_bytes))
-    rows = csv.reader(text, delimiter=delimiter)
+    csv.field_size_limit(options.max_bytes)  # process-wide; set for each file read
+    rows = csv.reader(text, delimiter=delimiter, strict=True)
     try:
         header = [h.strip() for h in next(rows)]
     except (StopIteration, csv.Error) as exc:
         raise ReadError(name, f"no header row ({exc or 'empty file'})") from None
+    if not any(header):
+        raise ReadError(name, "no header row (the first line is blank)")
     line = rows.line_num
     while True:
         start = line + 1
@@ -210,7 +234,11 @@ def _rows(name: str, text: IO[str], options: ReadOptions) -> Iterator[Article | 
             return
         except csv.Error as exc:
             line = rows.line_num
-            yield ReadError(f"{name}:{start}", f"malformed CSV row ({exc})")
+            if "field larger than field limit" in str(exc):
+                yield ReadError(f"{name}:{start}", f"a field is over the size cap of {options.max_bytes:,} "
+                                                   f"bytes (raise it with --max-bytes)")
+            else:
+                yield ReadError(f"{name}:{start}", f"malformed CSV row ({exc})")
             continue
         line = rows.line_num
         if not any(cell.strip() for cell in row):

@@ -262,6 +262,11 @@ def test_timeouts(server):
         assert time.monotonic() - start < 2, path
 
 
+def test_bad_port():
+    with pytest.raises(ReadError, match="bad port in 'http://127.0.0.1:99999/x'"):
+        fetch("http://127.0.0.1:99999/x", LOCAL)
+
+
 def test_unresolvable_host():
     with pytest.raises(ReadError, match="cannot resolve host"):
         fetch("http://no-such-host.invalid/x", ReadOptions(timeout=2))

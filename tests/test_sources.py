@@ -161,6 +161,13 @@ def test_html_entity_bomb_is_not_expanded(tmp_path):
     assert isinstance(item, Article) and "aaaaaaaaaa" not in item.text
 
 
+def test_html_with_nothing_to_parse(tmp_path):
+    f = tmp_path / "comment.html"
+    f.write_text("<!-- only a comment -->")
+    [err] = read([f])
+    assert isinstance(err, ReadError) and "not a readable HTML page" in err.reason
+
+
 # -- feeds -----------------------------------------------------------------------------------
 def test_rss_items_become_articles():
     items = list(read([FIXTURES / "feeds" / "ai-wire.rss"]))
@@ -228,6 +235,13 @@ def test_feed_external_entity_is_refused(tmp_path):
                  "</channel></rss>")
     [err] = read([f])
     assert isinstance(err, ReadError) and "external-entity" in err.reason
+
+
+def test_malformed_feed_declaring_entities_is_refused(tmp_path):
+    f = tmp_path / "bad.rss"
+    f.write_text('<?xml version="1.0"?><!DOCTYPE rss [<!ENTITY a "x">]><rss><channel><item><title>&a; cut')
+    [err] = read([f])
+    assert isinstance(err, ReadError) and "declares entities" in err.reason
 
 
 def test_rss_0_91_doctype_is_fine(tmp_path):
@@ -331,6 +345,37 @@ def test_jsonl_json_array_file(tmp_path):
     assert [e.source for e in errors(items)] == [f"{f}[2]"]
 
 
+@pytest.mark.parametrize("content, reason", [
+    ("[1, 2]\n", None),                      # one line, an array: its elements are the records
+    ('"just a string"\n', "a record must be a JSON object, not str"),
+    ("[" * 100_000 + "\n", "JSON nested too deeply"),
+    ('{"text": 42}\n', "no text in field(s)"),
+])
+def test_jsonl_bad_records_fail_alone(tmp_path, content, reason):
+    f = tmp_path / "bad.jsonl"
+    f.write_text(content + '{"text": "Intel makes chips."}\n')
+    items = list(read([f]))
+    assert articles(items)[-1].text == "Intel makes chips."
+    if reason:
+        [err] = errors(items)
+        assert err.source == f"{f}:1" and reason in err.reason
+    else:
+        assert [e.reason for e in errors(items)] == ["a record must be a JSON object, not int"] * 2
+
+
+@pytest.mark.parametrize("content, reason", [
+    ('[\n {"text": "Intel makes chips."},\n {"text": "AMD', "truncated or malformed JSON (Unterminated string"),
+    ("[\n" + "[" * 100_000, "JSON nested too deeply"),
+])
+def test_broken_json_array_file_fails_whole(tmp_path, content, reason):
+    f = tmp_path / "array.json"
+    f.write_text(content)
+    [err] = read([f])
+    assert isinstance(err, ReadError) and err.source == str(f) and reason in err.reason
+    [err] = read([f], ReadOptions(max_bytes=20))
+    assert "JSON array is over the size cap of 20 bytes" in err.reason
+
+
 def test_jsonl_line_over_the_cap_fails_alone(tmp_path):
     f = tmp_path / "big.jsonl"
     f.write_text(json.dumps({"text": "Intel " * 100}) + "\n" + json.dumps({"text": "AMD makes chips."}) + "\n")
@@ -382,6 +427,33 @@ def test_csv_semicolons_cp1252_and_bad_rows(tmp_path):
     assert art.text == "Timoth\u00e9e Lacroix co-founded Mistral AI."
     [err] = errors(items)
     assert err.source == f"{f}:3" and "2 fields, the header has 3" in err.reason
+
+
+def test_csv_oversized_rows_and_fields_fail_alone(tmp_path):
+    f = tmp_path / "big.csv"
+    f.write_text("title,text\nA," + "x" * 200 + "\nB," + "y" * 200_000 + "\n" + "t" * 60 + "," + "u" * 60
+                 + "\nC,Intel makes chips.\n")
+    field, huge, row, art = read([f], ReadOptions(max_bytes=100))
+    assert field.source == f"{f}:2" and "a field is over the size cap of 100 bytes" in field.reason
+    assert huge.source == f"{f}:3" and "a field is over the size cap" in huge.reason
+    assert row.source == f"{f}:4" and "row is over the size cap of 100 bytes" in row.reason
+    assert art.text == "Intel makes chips." and art.source == f"{f}:5"
+
+
+def test_csv_with_an_unclosed_quote(tmp_path):
+    f = tmp_path / "q.csv"
+    f.write_text('title,text\nA,"Intel makes chips.\n')
+    [err] = read([f], ReadOptions())
+    assert isinstance(err, ReadError) and err.source == f"{f}:2" and "malformed CSV row" in err.reason
+
+
+@pytest.mark.parametrize("data, reason", [(b"\xef\xbb\xbf\n\n", "empty file"),
+                                          (b"\n\ntext\nIntel makes chips.\n", "no header row")])
+def test_csv_without_a_header(tmp_path, data, reason):
+    f = tmp_path / "h.csv"
+    f.write_bytes(data)
+    [err] = read([f])
+    assert isinstance(err, ReadError) and reason in err.reason
 
 
 def test_tsv(tmp_path):
