@@ -78,6 +78,8 @@ def _open(source: Path | str, options: ReadOptions) -> tuple[str, IO[bytes]]:
     if is_url(source):
         loaded = load(source, options)
         return loaded.name, io.BytesIO(loaded.data)
+    if not Path(source).is_file():
+        raise ReadError(str(source), "not a regular file (a device, pipe or socket)")
     try:
         return str(source), open(source, "rb")  # noqa: SIM115 - closed by the caller
     except OSError as exc:

@@ -208,6 +208,8 @@ def load(source: Path | str, options: ReadOptions = ReadOptions()) -> Loaded:
 
         return fetch(str(source), options)
     path = Path(source)
+    if path.exists() and not path.is_file():
+        raise ReadError(str(path), "not a regular file (a device, pipe or socket)")
     try:
         size = path.stat().st_size
         if size > options.max_bytes:
@@ -306,8 +308,8 @@ def reader_name(source: Path | str, options: ReadOptions = ReadOptions()) -> str
     if is_url(source):
         return "url"
     path = Path(source)
-    if path.suffix.lower() in EXTENSIONS:
-        return EXTENSIONS[path.suffix.lower()]
+    if path.suffix.lower() in EXTENSIONS or not path.is_file():
+        return EXTENSIONS.get(path.suffix.lower(), "text")  # the reader says what is wrong
     try:
         with path.open("rb") as f:
             return sniff(f.read(4096))

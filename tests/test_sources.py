@@ -478,6 +478,17 @@ def test_declared_charset_wins():
     assert decode("Caf\u00e9".encode(), "x", "no-such-charset") == "Caf\u00e9"  # unknown: detected
 
 
+@pytest.mark.parametrize("name", ["pipe.txt", "pipe.jsonl", "pipe"])
+def test_pipes_and_devices_are_refused(tmp_path, name):
+    import os
+
+    os.mkfifo(tmp_path / name)  # opening it to read would wait for a writer forever
+    [err] = read([tmp_path / name])
+    assert isinstance(err, ReadError) and "not a regular file" in err.reason
+    [err] = read(["/dev/zero"], ReadOptions(reader="text"))
+    assert "not a regular file" in err.reason
+
+
 def test_latin1_text_file_ingests(tmp_path, run_cli, nlp_ready):
     f = tmp_path / "latin.txt"
     f.write_bytes("Timoth\u00e9e Lacroix co-founded Mistral AI in Paris.\n".encode("latin-1"))
