@@ -12,7 +12,7 @@ VERB_FRAMES: dict[str, str] = {
                      "publish", "open-source", "unleash", "respond", "counter", "update",
                      "upgrade"), "develop"),
     **dict.fromkeys(("fund", "invest", "back", "finance", "bankroll", "raise", "pour",
-                     "inject", "commit"), "fund"),
+                     "inject", "commit", "pledge"), "fund"),
     **dict.fromkeys(("acquire", "buy", "purchase", "takeover", "absorb"), "acquire"),
     **dict.fromkeys(("partner", "collaborate", "ally", "team", "join", "sign", "strike",
                      "ink", "forge"), "partner"),

@@ -81,7 +81,7 @@ class Rules:
             frame = VERB_FRAMES.get(lemma_of(t))
             if frame and (t.pos_ in ("VERB", "AUX") or t.tag_.startswith("VB") or noun_verb(t)):
                 yield from self._verb(t, frame)
-            if t.lower_ in ROUND_NOUNS and t.pos_ in ("NOUN", "PROPN"):
+            if is_round(t) and t.pos_ in ("NOUN", "PROPN"):
                 yield from self._round_led_by(t)
             if t.lower_ in PARTNER_NOUNS and t.pos_ == "NOUN":
                 yield from self._partner_noun(t)
@@ -107,6 +107,8 @@ class Rules:
             if t.lemma_.lower() in ("production", "development", "release", "launch", "rollout",
                                     "unveiling", "debut") and t.pos_ == "NOUN":
                 yield from self._production(t)
+            if t.lemma_.lower() in ("investment", "bet") and t.pos_ == "NOUN" and t.dep_ in OBJ_DEPS:
+                yield from self._investment(t)
             if t.lemma_.lower() == "stake" and t.pos_ == "NOUN":
                 yield from self._stake(t)
             if t.lemma_.lower() == "competition" and t.pos_ == "NOUN":
@@ -140,7 +142,8 @@ class Rules:
             low = doc[j].lower_
             if low in ROLE_WORDS or doc[j].lemma_.lower() in ROLE_WORDS:
                 words.append(doc[j].lemma_.lower() if low not in ROLE_WORDS else low)
-            elif not (low in ("and", "-", "the", "a", "an", "its") and words or low in ("the", "a", "an", "its")):
+            elif not (low in ("and", "-", "the", "a", "an", "its", "fellow", "another") and words
+                      or low in ("the", "a", "an", "its", "fellow", "another")):
                 break
             j += 1
         while j > i and doc[j - 1].lower_ in ("and", "-", "the", "a", "an"):
@@ -247,8 +250,14 @@ class Rules:
                     if o.dep_ == "pobj":
                         agents += self.f.owner_np(o)
         if not objs and v.dep_ == "relcl" and frame in ("found", "develop", "acquire", "fund") and \
-                not any(c.dep_ in OBJ_DEPS for c in v.children):
-            objs = self.f.np(v.head, climb=True)  # "xAI, the company Elon Musk founded in 2023"
+                all(c.lower_ in ("that", "which", "whom") for c in v.children if c.dep_ in OBJ_DEPS):
+            # "xAI, the company Elon Musk founded in 2023", "a startup that Ren Ito co-founded"
+            objs = self._antecedent(v.head)
+        if v.dep_ == "acl" and frame in ("found", "acquire") and not agents and v.i > 0 and \
+                v.doc[v.i - 1].dep_ == "appos" and v.doc[v.i - 1].head.i == v.head.i and \
+                (v.i - 1) in self.f.tok and root(self.f.cls[self.f.tok[v.i - 1]]) == "Person":
+            # "the company Elon Musk founded in 2023" parsed as an apposition and a participle
+            subs, objs, passive, rule = [self.f.tok[v.i - 1]], self._antecedent(v.head), False, "svo"
         if passive and not objs and v.dep_ == "conj":  # "is built from dies and is made by TSMC"
             objs = [k for c in v.head.children if c.dep_ in ("nsubjpass", "nsubj") for k in self.f.np(c, climb=True)]
         if passive:
@@ -288,6 +297,13 @@ class Rules:
                 # "co-founded X with Y", "was co-founded by X, together with Y and Z"
                 subs = subs + [k for w, o in preps if w in ("with", "alongside")
                                for k in self.f.np(o, climb=True) if k not in objs]
+                # "co-founded by A, now its chief executive, together with B and C"
+                subs = subs + [k for a in v.children if a.dep_ == "agent" for o in a.children
+                               if o.dep_ == "pobj" for w in o.children
+                               if w.dep_ == "prep" and w.lower_ == "with"
+                               and any(c.lower_ in ("together", "along") for c in w.children)
+                               for p in w.children if p.dep_ == "pobj"
+                               for k in self.f.np(p, climb=True) if k not in objs]
                 if lemma in ("found", "co-found", "cofound", "establish") and passive:
                     for o in objs:  # "DeepMind was founded in London", "a designer founded in Israel"
                         for w, p in preps:
@@ -329,6 +345,9 @@ class Rules:
 
         elif frame == "fund":
             if lemma == "raise":  # "X raised $N from Y": Y funds X
+                raisers = [k for k in subs if root(self.f.cls[k]) == "Organization"]
+                if raisers and not hedge:
+                    self.last_funded = raisers[0]  # "..., with A and B taking part"
                 for w, o in preps:
                     if w in ("from", "by"):
                         for funder in self.f.np(o, climb=True):
@@ -336,8 +355,10 @@ class Rules:
                                 yield from self._emit(funder, "funds", s, rule, hedge)
                 return
             money = [c for c in v.children if c.dep_ in OBJ_DEPS]
+            into = ("in", "into", "to") if lemma in ("commit", "pledge", "pour", "inject") and any(
+                m.ent_type_ == "MONEY" for m in money) else ("in", "into")  # "committed $4bn to X"
             targets = objs + [k for w, o in preps + [x for m in money for x in preps_of(m)]
-                              if w in ("in", "into") for k in self.f.np(o, climb=True)]
+                              if w in into for k in self.f.np(o, climb=True)]
             if not targets and lemma == "invest" and self.last_funded:  # "OpenAI invested through its fund"
                 targets = [self.last_funded]
             for s in subs:
@@ -459,6 +480,14 @@ class Rules:
                 for p in places:
                     yield from self._emit(s, "located_in", p, "based" if lemma in ("base", "headquarter", "headquartered") else rule, hedge)
 
+    def _antecedent(self, n) -> list[str]:
+        """What a noun a relative clause hangs on denotes: 'xAI, the company (that) ...',
+        'Sakana AI is a startup that ...'."""
+        got = self.f.np(n, climb=True)
+        if not got and n.dep_ == "attr" and n.head.lemma_ == "be":
+            got = [k for c in n.head.children if c.dep_ in SUBJ_DEPS for k in self.f.np(c, climb=True)]
+        return got
+
     def _employer(self, person: str) -> str | None:
         """For a person named with a role compound ("Nvidia CEO Jensen Huang"), the company."""
         if root(self.f.cls[person]) != "Person":
@@ -515,6 +544,8 @@ class Rules:
         got = got or [k for c in r.children if c.dep_ == "poss" for k in [self.f.at(c)] if k]
         got = got or [k for c in r.children if c.dep_ == "relcl" and lemma_of(c) == "value"
                       for d in c.children if d.dep_ in OBJ_DEPS for k in self.f.np(d)]
+        if not got and r.dep_ == "nsubj" and lemma_of(r.head) == "value":  # "a round ... valued X at"
+            got = [k for d in r.head.children if d.dep_ in OBJ_DEPS for k in self.f.np(d)]
         if not got:
             v = r.head.head if r.dep_ == "pobj" else r.head
             if lemma_of(v) in ("raise", "close", "secure", "announce", "complete", "land"):
@@ -526,7 +557,7 @@ class Rules:
     def _round_led_by(self, r) -> Iterator[Found]:
         """'(raised $N) in a round led by X', 'a Series C round that was led by ASML'."""
         for c in r.children:
-            if c.dep_ in ("acl", "relcl") and lemma_of(c) == "lead" and any(
+            if c.dep_ in ("acl", "relcl") and lemma_of(c) in ("lead", "co-lead") and any(
                     a.dep_ == "agent" for a in c.children):
                 leaders = [k for a in c.children if a.dep_ == "agent"
                            for o in a.children if o.dep_ == "pobj" for k in self.f.np(o)]
@@ -696,22 +727,29 @@ class Rules:
                 funders = [k for c in verb.children if c.dep_ == "nsubj" for k in self.f.np(c)]
             else:                                                    # "counts A and B among its investors"
                 funders = [k for c in verb.children if c.dep_ == "dobj" for k in self.f.np(c)]
+                # "$6 billion followed, with Nvidia and AMD among the strategic investors"
+                funders = funders or [k for _w, o in preps_of(verb, ("with",)) for k in self.f.np(o)]
+        elif lemma in ("investor", "backer", "participant", "shareholder") and any(
+                w in ("including", "such", "like") for w, _o in preps_of(t, ("including", "such", "like"))):
+            # "funding from investors including A, B and C", "backers such as A"
+            funders = [k for _w, o in preps_of(t, ("including", "such", "like", "as")) for k in self.f.np(o)]
+            target = owner
         elif lemma == "part" and t.head.lemma_ == "take":            # "A took part in X's round"
             verb = t.head
             funders = [k for c in verb.children if c.dep_ in ("nsubj",) for k in self.f.np(c)]
             funders += [k for c in verb.children if c.dep_ == "nsubj" and c.lower_ == "which"
                         for k in []]
             for _w, o in preps_of(verb, ("in",)):
-                if o.lower_ in ROUND_NOUNS or o.lemma_.lower() in ROUND_NOUNS:
+                if is_round(o) or o.lemma_.lower() in ROUND_NOUNS:
                     target = self._round_target(o)
-            if not funders and verb.head.lower_ in ROUND_NOUNS:      # "a Series A in which A took part"
-                funders = [k for c in verb.children if c.dep_ == "nsubj" for k in self.f.np(c)]
+            if verb.dep_ == "relcl" and is_round(verb.head):          # "a Series A in which A took part"
+                target = target or self._round_target(verb.head)
         elif lemma_of(t) in ("participate", "join") and t.pos_ == "VERB":
             subs = [k for c in t.children if c.dep_ == "nsubj" for k in self.f.np(c)]
             if not subs and t.dep_ in ("acl", "advcl", "pcomp", "xcomp") and t.head.i in self.f.tok:
                 subs = self.f.np(t.head)                              # "with Nvidia and SoftBank participating"
-            in_round = any(o.lower_ in ROUND_NOUNS for _, o in preps_of(t)) or any(
-                c.lower_ in ROUND_NOUNS for c in t.children if c.dep_ in OBJ_DEPS)
+            in_round = any(is_round(o) for _, o in preps_of(t)) or any(
+                is_round(c) for c in t.children if c.dep_ in OBJ_DEPS)
             investors_joining = lemma_of(t) == "join" and self.last_funded and subs and not any(
                 c.dep_ in OBJ_DEPS for c in t.children) and all(self.f.cls[k] == "Investor" for k in subs)
             if not in_round and not (lemma_of(t) == "participate" and self.last_funded) \
@@ -729,6 +767,16 @@ class Rules:
             for x in target:
                 yield from self._emit(f, "funds", x, "participants" if lemma != "backer" else "backers",
                                       hedged(t))
+
+    def _investment(self, n) -> Iterator[Found]:
+        """'Microsoft made a small investment in Mistral AI', 'A announced a $1bn bet on B'."""
+        if lemma_of(n.head) not in ("make", "announce", "complete", "finalize", "finalise", "place"):
+            return
+        targets = [k for _w, o in preps_of(n, ("in", "into", "on")) for k in self.f.np(o, climb=True)]
+        subs, _ = self._subjects(n.head)
+        for s in subs:
+            for o in targets:
+                yield from self._emit(s, "funds", o, "svo", hedged(n.head) or np_hedged(n))
 
     def _stint(self, n) -> Iterator[Found]:
         """'after a short stint at Anthropic', 'his career at Google': worked there."""
@@ -950,6 +998,14 @@ class Rules:
             return
         for h in holders:
             yield from self._emit(h, "located_in", key, "demonym", np_hedged(head))
+
+
+def is_round(t) -> bool:
+    """A funding round: 'round', 'funding', 'Series A' (the letter with 'Series' before it)."""
+    if t.lower_ in ROUND_NOUNS:
+        return True
+    return len(t.text) == 1 and t.text.isupper() and any(
+        c.lower_ == "series" for c in t.children if c.dep_ == "compound")
 
 
 def _role_predicate(n, extra=None) -> str | None:
