@@ -253,7 +253,46 @@ def find_mentions(doc, gaz: Gazetteer) -> list[Span]:
     spans += _short_names(doc, spans, taken)
     taken = {i for s in spans for i in range(s.start, s.end)}
     spans += _short_org_names(doc, spans, taken)
+    spans = _coordinated_people(doc, spans)
     return sorted(spans, key=lambda s: s.start)
+
+
+def _name_tokens(doc, head: int, taken: set[int]) -> tuple[int, int] | None:
+    """The proper-noun name headed at token `head` ('Anastasis Germanidis'), if it is one."""
+    def namey(t):
+        return t.pos_ == "PROPN" and t.text[:1].isupper() and t.is_alpha and t.i not in taken \
+            and normalise_name(t.text) not in STOP_NAMES
+    if not namey(doc[head]):
+        return None
+    start = head
+    while start > 0 and doc[start - 1].dep_ == "compound" and doc[start - 1].head.i == head \
+            and namey(doc[start - 1]):
+        start -= 1
+    return start, head + 1
+
+
+def _coordinated_people(doc, spans: list[Span]) -> list[Span]:
+    """People the NER cut short or missed in a list of people: 'founded by Cristóbal
+    Valenzuela, Alejandro Matamala and Anastasis Germanidis'. A full name (two or more
+    proper nouns) coordinated with a known person is a person too."""
+    taken = {i for s in spans for i in range(s.start, s.end)}
+    people = [s for s in spans if s.cls == "Person" and not s.heading]
+    out = list(spans)
+    for s in people:   # "Alejandro" left out of a PERSON span "Matamala"
+        if s.source == "ner" and s.end - s.start == 1:
+            got = _name_tokens(doc, s.end - 1, taken - {s.start})
+            if got and got[0] < s.start:
+                taken |= set(range(got[0], s.start))
+                s.start, s.text = got[0], doc[got[0]:s.end].text
+    for s in people:
+        for c in doc[s.end - 1].conjuncts:
+            if c.i in taken:
+                continue
+            got = _name_tokens(doc, c.i, taken)
+            if got and got[1] - got[0] >= 2 and not _is_heading(doc[c.i].sent):
+                out.append(Span(got[0], got[1], doc[got[0]:got[1]].text, "Person", "context"))
+                taken |= set(range(*got))
+    return out
 
 
 def short_name_parts(spans) -> dict[str, Span]:

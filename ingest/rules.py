@@ -346,6 +346,9 @@ class Rules:
         elif frame == "fund":
             if lemma == "raise":  # "X raised $N from Y": Y funds X
                 raisers = [k for k in subs if root(self.f.cls[k]) == "Organization"]
+                if any(c.lemma_.lower() in ("investment", "stake", "bet") for c in v.children
+                       if c.dep_ in OBJ_DEPS):
+                    return  # "Amazon raised its investment in X": see _investment
                 if raisers and not hedge:
                     self.last_funded = raisers[0]  # "..., with A and B taking part"
                 for w, o in preps:
@@ -770,7 +773,8 @@ class Rules:
 
     def _investment(self, n) -> Iterator[Found]:
         """'Microsoft made a small investment in Mistral AI', 'A announced a $1bn bet on B'."""
-        if lemma_of(n.head) not in ("make", "announce", "complete", "finalize", "finalise", "place"):
+        if lemma_of(n.head) not in ("make", "announce", "complete", "finalize", "finalise", "place",
+                                    "raise", "increase", "boost", "double", "expand", "triple"):
             return
         targets = [k for _w, o in preps_of(n, ("in", "into", "on")) for k in self.f.np(o, climb=True)]
         subs, _ = self._subjects(n.head)
