@@ -326,7 +326,14 @@ class Frame:
             if group:
                 return group
         out: list[str] = []
-        for head in [t, *conjuncts(t)]:
+        heads = [t, *conjuncts(t)]
+        key0 = self.tok.get(t.i)
+        for c in t.children:  # "Zhipu AI, MiniMax and 01.AI compete": a list parsed as apposition
+            if c.dep_ == "appos" and key0 and c.i in self.tok and any(
+                    d.dep_ == "cc" for d in c.children) and conjuncts(c) and \
+                    root(self.cls[self.tok[c.i]]) == root(self.cls[key0]):
+                heads += [c, *conjuncts(c)]
+        for head in heads:
             key = self.at(head)
             if key is None and climb and head.dep_ == "appos" and head.head.i in self.tok:
                 key = self.tok[head.head.i]  # "Google DeepMind, the Alphabet unit": the unit is DeepMind

@@ -401,6 +401,8 @@ class Rules:
                         yield from self._emit(s, "partners_with", o, rule, hedge)
         elif frame == "compete":
             others = objs + [k for w, o in preps if w in ("with", "against") for k in self.f.np(o, climb=True)]
+            if any(o.lower_ in ("one", "each") for _w, o in preps):  # "compete with one another"
+                others += subs
             for s in subs:
                 for o in others:
                     yield from self._emit(s, "competes_with", o, rule, hedge)
@@ -950,6 +952,8 @@ class Rules:
                    and c.i in self.f.tok and root(self.f.cls[self.f.tok[c.i]]) == "Organization"]
         pred = ORG_OF_ROLE[n.lemma_.lower()]
         hedge = np_hedged(n)
+        if not others and n.tag_ == "NNS" and n.dep_ == "attr" and pred in ("competes_with", "partners_with"):
+            others = heads   # "ByteDance and Tencent are rivals"
         for x in heads:
             for y in others:
                 if pred == "owns":      # X is a subsidiary of Y
