@@ -32,9 +32,14 @@ ROUND_NOUNS = {"round", "funding", "investment", "raise", "financing", "series"}
 ROLE_LEADS = {"ceo", "chief", "executive", "head", "chairman", "chairwoman", "chair", "president",
               "boss", "leader", "mastermind", "visionary", "chairperson", "manager",
               "helm", "figure"}
+# parts of an organisation a person works in or runs ("Meta's AI research lab")
+WORKPLACE_NOUNS = {"lab", "laboratory", "team", "division", "unit", "group", "operations", "operation",
+                   "business", "department", "arm", "research", "office", "organization"}
+JOB_NOUNS = {"role", "job", "position", "post", "seat"}
 ROLE_FOUNDED = {"founder", "co-founder", "cofounder", "creator"}
 ROLE_WORKS = {"researcher", "engineer", "scientist", "employee", "staffer", "cto", "cfo", "coo", "director",
-              "vp", "officer", "developer", "economist", "designer", "member", "lead"}
+              "vp", "officer", "developer", "economist", "designer", "member", "lead", "counsel",
+              "spokesperson", "spokesman", "spokeswoman", "intern", "analyst"}
 ORG_OF_ROLE = {"rival": "competes_with", "competitor": "competes_with", "challenger":
                "competes_with", "partner": "partners_with", "ally": "partners_with",
                "investor": "funds", "backer": "funds", "shareholder": "funds", "funder": "funds",
@@ -90,6 +95,7 @@ ROLE_WORDS = {"chief", "executive", "officer", "ceo", "cto", "cfo", "coo", "pres
                "chairwoman", "chair", "founder", "co-founder", "cofounder", "head", "director",
                "former", "technology", "scientist", "science", "operating", "financial", "research",
                "ai", "vice", "senior", "researcher", "engineer", "boss", "leader",
-               "managing", "partner", "product", "marketing", "general", "counsel", "co-chief"}
+               "managing", "partner", "product", "marketing", "general", "counsel", "co-chief",
+               "spokesperson", "spokesman", "spokeswoman"}
 ORG_HEADS = {"lab", "startup", "start-up", "company", "firm", "chipmaker", "giant", "group",
               "developer", "maker", "unicorn", "rival", "fund", "venture", "conglomerate"}

@@ -16,6 +16,7 @@ from importlib import resources
 from ingest.grammar import hedged, is_passive, lemma_of, noun_verb, np_hedged, preps_of
 from ingest.lexicon import (
     DEMONYMS,
+    JOB_NOUNS,
     MAKER_NOUNS,
     OBJ_DEPS,
     ORG_HEADS,
@@ -30,6 +31,7 @@ from ingest.lexicon import (
     RULESET,
     SUBJ_DEPS,
     VERB_FRAMES,
+    WORKPLACE_NOUNS,
 )
 from ingest.reference import Frame
 from kg.vocab import accepts, root
@@ -425,6 +427,11 @@ class Rules:
                     if root(self.f.cls[s]) == "Person":
                         for o in objs:
                             yield from self._emit(s, "leads", o, rule, hedge)
+                        for c in v.children:  # "who ran Google's operations in China"
+                            if c.dep_ in OBJ_DEPS and c.lemma_.lower() in WORKPLACE_NOUNS \
+                                    and c.i not in self.f.tok:
+                                for k in self._poss_owner(c):
+                                    yield from self._emit(s, "works_for", k, rule, hedge)
                 return
             on = [k for w, o in preps if w in ("on", "with") for k in self.f.np(o, climb=True)]
             obj_toks = [c for c in v.children if c.dep_ in OBJ_DEPS]
@@ -473,7 +480,13 @@ class Rules:
             for s in subs:
                 for w, o in preps:
                     if w in at_words or (lemma == "move" and w == "to"):
-                        for k in self.f.np(o, climb=True) + self.f.owner_np(o):
+                        got = self.f.np(o, climb=True) + self.f.owner_np(o)
+                        if not got and o.lemma_.lower() in WORKPLACE_NOUNS:
+                            got = self._poss_owner(o)   # "came from Meta's AI research lab"
+                        if not got and o.lemma_.lower() in JOB_NOUNS:  # "moved to a role at Google"
+                            got = [k for _w, x in preps_of(o, ("at", "with", "in"))
+                                   for k in self.f.np(x, climb=True)]
+                        for k in got:
                             yield from self._emit(s, "works_for", k, rule, hedge)
         elif frame == "locate":
             places = [k for w, o in preps if w in ("in", "from", "out") for k in self.f.np(o)]
@@ -484,6 +497,11 @@ class Rules:
             for s in holders:
                 for p in places:
                     yield from self._emit(s, "located_in", p, "based" if lemma in ("base", "headquarter", "headquartered") else rule, hedge)
+
+    def _poss_owner(self, n) -> list[str]:
+        """The organisation a possessive before n names: 'Google's operations' -> Google."""
+        return [k for c in n.children if c.dep_ == "poss" for k in [self.f.at(c)]
+                if k and root(self.f.cls[k]) == "Organization"]
 
     def _antecedent(self, n) -> list[str]:
         """What a noun a relative clause hangs on denotes: 'xAI, the company (that) ...',
@@ -1032,6 +1050,8 @@ def role_predicate(words: set[str]) -> str | None:
             "technology", "scientist", "science", "operating", "financial", "research", "ai",
             "product", "marketing"}):
         return "works_for"
+    if words == {"executive"} or words == {"executive", "former"}:
+        return "works_for"  # "a former executive at SenseTime" (a chief executive leads)
     if words & (ROLE_LEADS | {"ceo"}):
         return "leads"
     if words & ROLE_WORKS:
