@@ -98,4 +98,4 @@ ROLE_WORDS = {"chief", "executive", "officer", "ceo", "cto", "cfo", "coo", "pres
                "managing", "partner", "product", "marketing", "general", "counsel", "co-chief",
                "spokesperson", "spokesman", "spokeswoman"}
 ORG_HEADS = {"lab", "startup", "start-up", "company", "firm", "chipmaker", "giant", "group",
-              "developer", "maker", "unicorn", "rival", "fund", "venture", "conglomerate"}
+              "developer", "maker", "unicorn", "rival", "fund", "venture", "conglomerate", "investor"}

@@ -15,6 +15,7 @@ from importlib import resources
 
 from ingest.grammar import hedged, is_passive, lemma_of, noun_verb, np_hedged, preps_of
 from ingest.lexicon import (
+    DEFINITE,
     DEMONYMS,
     JOB_NOUNS,
     MAKER_NOUNS,
@@ -219,6 +220,9 @@ class Rules:
             if cur.dep_ in ("xcomp", "advcl", "conj", "ccomp") and cur.head.i != cur.i:
                 cur = cur.head
                 subs = [k for c in cur.children if c.dep_ in SUBJ_DEPS for k in self.f.np(c, climb=True)]
+                if not subs and v.dep_ == "conj" and cur.i == v.head.i:
+                    # "X is based in Toronto and has offices in London": the shared surface subject
+                    subs = [k for c in cur.children if c.dep_ == "nsubjpass" for k in self.f.np(c, climb=True)]
                 if not subs and cur.dep_ != "ROOT":
                     continue
                 if not subs:  # "Operating from Beijing, the lab's ..." : owner of the subject
@@ -507,7 +511,7 @@ class Rules:
         """What a noun a relative clause hangs on denotes: 'xAI, the company (that) ...',
         'Sakana AI is a startup that ...'."""
         got = self.f.np(n, climb=True)
-        if not got and n.dep_ == "attr" and n.head.lemma_ == "be":
+        if not got and n.dep_ in ("attr", "oprd") and n.head.lemma_ in ("be", "become", "remain"):
             got = [k for c in n.head.children if c.dep_ in SUBJ_DEPS for k in self.f.np(c, climb=True)]
         return got
 
@@ -686,6 +690,12 @@ class Rules:
             targets = [k for c in h.head.children if c.dep_ in ("dobj", "attr") for k in self.f.np(c)]
         if not targets and h.dep_ == "appos":
             return
+        if not targets and owner_root == "Place" and h.lemma_.lower() in DEFINITE and h.dep_ == "pobj" \
+                and h.head.lower_ == "of" and h.head.head.lower_ in ("one", "some", "two", "three"):
+            one = h.head.head  # "Cohere has become one of Canada's largest AI companies"
+            if one.dep_ in ("attr", "oprd") or (one.dep_ == "appos" and one.head.i in self.f.tok):
+                targets = self._antecedent(one) if one.dep_ != "appos" else [self.f.tok[one.head.i]]
+                targets = [k for k in targets if root(self.f.cls[k]) == "Organization"]
         for t in targets:
             if t == owner:
                 continue
@@ -1020,6 +1030,8 @@ class Rules:
             holders = [self.f.tok[head.i]]
         elif head.lower_ in ORG_HEADS:
             holders = self.f.np(head, climb=True)
+            if not holders and head.dep_ == "compound" and head.head.i in self.f.tok:
+                holders = [self.f.tok[head.head.i]]   # "the Abu Dhabi investor MGX"
         else:
             return
         for h in holders:
