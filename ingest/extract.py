@@ -104,7 +104,6 @@ class RuleExtractor:
                                    iri=entity_iri(name, e["cls"]),
                                    wikidata=entry.wikidata if entry else None,
                                    text_name=forms[0]))
-        mentions = tuple(Mention(doc[s.start:s.end].text, doc[s.start].idx,
-                                 doc[s.end - 1].idx + len(doc[s.end - 1]), s.cls, key)
+        mentions = tuple(Mention(s.text, doc[s.start].idx, doc[s.start].idx + len(s.text), s.cls, key)
                          for s, key in res.spans)
         return Extraction(article, tuple(entities), mentions, tuple(evidence))

@@ -14,7 +14,7 @@ NER_CLASS = {"PERSON": "Person", "ORG": "Organization", "GPE": "Place", "LOC": "
 
 # head nouns that type the name they modify or stand in apposition with
 TYPE_WORDS: dict[str, str] = {
-    **dict.fromkeys(("model", "llm", "llms", "models"), "AIModel"),
+    **dict.fromkeys(("model", "llm", "llms", "models", "series", "family"), "AIModel"),
     **dict.fromkeys(("chip", "chips", "gpu", "gpus", "cpu", "cpus", "processor", "processors", "accelerator",
                      "accelerators", "superchip", "superchips", "tpu", "tpus"), "Chip"),
     **dict.fromkeys(("supercomputer", "supercomputers", "cluster", "clusters"), "Supercomputer"),
@@ -28,7 +28,8 @@ TYPE_WORDS: dict[str, str] = {
     **dict.fromkeys(("agency", "ministry", "regulator", "department", "commission",
                      "government"), "GovernmentBody"),
     **dict.fromkeys(("app", "chatbot", "assistant", "platform", "service", "browser", "phone",
-                     "phones", "smartphone", "smartphones", "laptop", "laptops"), "Product"),
+                     "phones", "smartphone", "smartphones", "laptop", "laptops", "robot",
+                     "robots", "humanoid"), "Product"),
     **dict.fromkeys(("city",), "City"),
     **dict.fromkeys(("country",), "Country"),
 }
@@ -124,6 +125,10 @@ def _context_class(doc, start: int, end: int) -> str | None:
             return TYPE_WORDS[child.lower_]
     if r.dep_ == "appos" and r.head.lower_ in TYPE_WORDS:
         return TYPE_WORDS[r.head.lower_]
+    # "Agility Robotics, maker of Digit": what a maker makes is a product
+    if r.dep_ == "pobj" and r.head.lower_ == "of" and r.head.head.lemma_.lower() in (
+            "maker", "developer", "creator", "manufacturer") and r.head.head.dep_ == "appos":
+        return "Product"
     # "the startup Mistral": type word just before the name
     if start > 0 and doc[start - 1].lower_ in TYPE_WORDS and doc[start - 1].head.i == r.i:
         return TYPE_WORDS[doc[start - 1].lower_]
@@ -173,8 +178,16 @@ def _candidate_names(doc, taken: set[int]) -> list[Span]:
         if tok.lower_ not in TYPE_WORDS or tok.i in taken or _is_heading(tok.sent):
             continue
         cls = TYPE_WORDS[tok.lower_]
-        if root(cls) not in ("AIModel", "Hardware"):
+        if root(cls) not in ("AIModel", "Hardware", "Product"):
             continue
+        # "Comet, an AI-powered browser": a name the type word stands in apposition to
+        h = tok.head
+        if tok.dep_ == "appos" and h.i not in taken and h.pos_ == "PROPN" and h.text[:1].isupper() \
+                and not h.is_sent_start and normalise_name(h.text) not in STOP_NAMES and not h.ent_type_:
+            s_, e_ = _trim(doc, min(c.i for c in h.subtree if c.dep_ == "compound" or c.i == h.i), h.i + 1)
+            if s_ < e_:
+                out.append(Span(s_, e_, doc[s_:e_].text, cls, "context"))
+                taken = taken | set(range(s_, e_))
         # proper-noun or model-id modifiers left of the type word, past generic nouns
         # ("AMD Instinct graphics processors")
         i = tok.i - 1
@@ -254,7 +267,16 @@ def find_mentions(doc, gaz: Gazetteer) -> list[Span]:
     taken = {i for s in spans for i in range(s.start, s.end)}
     spans += _short_org_names(doc, spans, taken)
     spans = _coordinated_people(doc, spans)
+    for s in spans:  # "... including Yi-34B." : the sentence's full stop is not part of the name
+        last = doc[s.end - 1]
+        if s.text.endswith(".") and len(last.text) > 1 and last.text not in ABBREVIATIONS and (
+                last.i + 1 == len(doc) or last.i + 1 >= last.sent.end or doc[last.i + 1].is_space):
+            s.text = s.text[:-1]
     return sorted(spans, key=lambda s: s.start)
+
+
+ABBREVIATIONS = {"U.S.", "U.K.", "Inc.", "Corp.", "Co.", "Ltd.", "Jr.", "Sr.", "L.P.", "S.A.",
+                 "N.V.", "A.G.", "P.B.C.", "E.U.", "U.A.E."}
 
 
 def _name_tokens(doc, head: int, taken: set[int]) -> tuple[int, int] | None:
