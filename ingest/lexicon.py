@@ -28,6 +28,8 @@ VERB_FRAMES: dict[str, str] = {
 PARTNER_NOUNS = {"partnership", "alliance", "collaboration", "deal", "pact", "tie-up",
                  "agreement", "venture", "joint venture", "contract", "contracts", "letters",
                  "letter", "memorandum", "partnerships", "deals", "agreements"}
+BACKED_WORDS = {"backed": "funds", "funded": "funds", "financed": "funds", "owned": "owns",
+                "controlled": "owns"}  # "Microsoft-backed OpenAI"
 ROUND_NOUNS = {"round", "funding", "investment", "raise", "financing", "series"}
 ROLE_LEADS = {"ceo", "chief", "executive", "head", "chairman", "chairwoman", "chair", "president",
               "boss", "leader", "mastermind", "visionary", "chairperson", "manager",
@@ -68,7 +70,7 @@ PRIORS = {  # rule -> prior confidence (to be calibrated on the annotated sample
     "acl-passive": 0.7, "org-role": 0.8, "compound-maker": 0.75, "maker-noun": 0.8,
     "participants": 0.7, "backers": 0.8, "office": 0.75, "surface-role": 0.85,
     "rival-noun": 0.7, "stake": 0.8, "competition-noun": 0.75, "integration": 0.75, "stint": 0.8,
-    "production-noun": 0.75,
+    "production-noun": 0.75, "backed": 0.85,
 }
 
 TYPE_ROOT = {  # type words and the root class of the names they take

@@ -6,6 +6,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
 from ingest.gazetteer import Gazetteer
+from ingest.grammar import preps_of
 from ingest.lexicon import DEMONYMS
 from kg.iri import entity_key, normalise_name
 from kg.vocab import CLASS_PARENT, root
@@ -175,6 +176,16 @@ def _candidate_names(doc, taken: set[int]) -> list[Span]:
     """Names the NER missed that a type word types: 'its Kimi models', 'the X200 chip'."""
     out = []
     for tok in doc:
+        if tok.lemma_.lower() in ("maker", "developer", "creator", "manufacturer") and tok.dep_ == "appos" \
+                and not _is_heading(tok.sent):
+            for _w, o in preps_of(tok, ("of",)):  # "Agility Robotics, maker of Digit"
+                if o.i not in taken and o.pos_ == "PROPN" and o.text[:1].isupper() and not o.ent_type_ \
+                        and normalise_name(o.text) not in STOP_NAMES:
+                    s_ = min([c.i for c in o.children if c.dep_ == "compound"] + [o.i])
+                    e_ = max([c.i for c in o.children if c.dep_ == "nummod" and c.i > o.i] + [o.i]) + 1
+                    if not any(i in taken for i in range(s_, e_)):
+                        out.append(Span(s_, e_, doc[s_:e_].text, "Product", "context"))
+                        taken = taken | set(range(s_, e_))
         if tok.lower_ not in TYPE_WORDS or tok.i in taken or _is_heading(tok.sent):
             continue
         cls = TYPE_WORDS[tok.lower_]

@@ -15,6 +15,7 @@ from importlib import resources
 
 from ingest.grammar import hedged, is_passive, lemma_of, noun_verb, np_hedged, preps_of
 from ingest.lexicon import (
+    BACKED_WORDS,
     DEFINITE,
     DEMONYMS,
     JOB_NOUNS,
@@ -118,6 +119,8 @@ class Rules:
                 yield from self._competition(t)
             if t.lemma_.lower() in ("office", "headquarters", "hq", "campus", "hub") and t.pos_ == "NOUN":
                 yield from self._office(t)
+            if t.lower_ in BACKED_WORDS and t.i >= 2 and t.doc[t.i - 1].text == "-":
+                yield from self._backed(t)
             if t.lower_ == "based" or (t.lower_ == "headquartered" and t.dep_ == "amod"):
                 yield from self._based(t)
             if t.ent_type_ == "NORP" or t.lower_ in DEMONYMS or (
@@ -862,6 +865,8 @@ class Rules:
     def _office(self, n) -> Iterator[Found]:
         """'has offices in San Francisco and London', 'with a large office in Paris'."""
         places = [k for w, o in preps_of(n, ("in",)) for k in self.f.np(o)]
+        if not places and n.dep_ == "dobj" and n.head.lemma_ in ("have", "open", "keep", "run"):
+            places = [k for w, o in preps_of(n.head, ("in",)) for k in self.f.np(o)]  # "has offices | in X"
         places = [k for k in places if root(self.f.cls[k]) == "Place"]
         if not places:
             return
@@ -990,6 +995,24 @@ class Rules:
                     yield from self._emit(x, "owns", y, "org-role", hedge)
                 else:
                     yield from self._emit(x, pred, y, "org-role", hedge)
+
+    def _backed(self, t) -> Iterator[Found]:
+        """'Microsoft-backed OpenAI', 'the SoftBank-owned chip designer Arm' (read from the
+        surface: the parser rarely gets these compounds right)."""
+        doc = self.f.doc
+        backer = self.f.tok.get(t.i - 2)
+        if backer is None:
+            return
+        target = None
+        for j in range(t.i + 1, min(t.i + 5, t.sent.end)):
+            if j in self.f.tok:
+                target = self.f.tok[j]
+                break
+            if doc[j].is_punct or doc[j].pos_ in ("VERB", "AUX", "ADP", "CCONJ", "PRON", "DET", "NUM"):
+                return
+        if target is None or target == backer:
+            return
+        yield from self._emit(backer, BACKED_WORDS[t.lower_], target, "backed", np_hedged(t.head))
 
     def _based(self, t) -> Iterator[Found]:
         """'the Paris-based Mistral', 'X, based in Y' (the latter handled by the verb frame)."""

@@ -105,6 +105,40 @@ def facts(kg, text: str) -> set[tuple[str, str, str]]:
     ("Apple said its Apple Foundation Model, or AFM, was trained on Google's Tensor Processing Units.",
      ("Apple Foundation Model", "uses", "Tensor Processing Units")),
     ("Cerebras, a Sunnyvale, California-based chipmaker, builds the CS-3.", ("Cerebras", "located_in", "Sunnyvale")),
+    # funding stated without a funding verb on the funder
+    ("Poolside raised $500 million in October, with Nvidia and eBay taking part.", ("eBay", "funds", "Poolside")),
+    ("Glean raised $260 million. More money followed, with Kleiner Perkins among the new investors.",
+     ("Kleiner Perkins", "funds", "Glean")),
+    ("Harvey got fresh funding from investors including Sequoia and GV.", ("GV", "funds", "Harvey")),
+    ("A $100 million round co-led by Accel and Index Ventures valued Synthesia at $1 billion.",
+     ("Index Ventures", "funds", "Synthesia")),
+    ("Reka closed a Series A in which Snowflake took part.", ("Snowflake", "funds", "Reka")),
+    ("Salesforce made a small investment in Hugging Face.", ("Salesforce", "funds", "Hugging Face")),
+    ("Alphabet committed another $1 billion to Anthropic.", ("Alphabet", "funds", "Anthropic")),
+    ("Microsoft-backed OpenAI opened an office in Tokyo.", ("Microsoft", "funds", "OpenAI")),
+    # founders named in relative clauses and lists
+    ("Mistral AI, the Paris company Arthur Mensch founded in 2023, grew fast.",
+     ("Arthur Mensch", "founded", "Mistral AI")),
+    ("Black Forest Labs is a German startup that Robin Rombach co-founded with Andreas Blattmann.",
+     ("Andreas Blattmann", "founded", "Black Forest Labs")),
+    ("Anysphere was co-founded by Michael Truell, now its chief executive, together with Sualeh Asif.",
+     ("Sualeh Asif", "founded", "Anysphere")),
+    ("Luma AI was founded by Amit Jain, Alberto Taiuti and Alex Yu.", ("Alberto Taiuti", "founded", "Luma AI")),
+    # employment
+    ("Arthur Mensch and Timothée Lacroix came from Google's research lab.",
+     ("Arthur Mensch", "works_for", "Google")),
+    ("Aidan Gomez, who previously ran Google's operations in Toronto, founded Cohere.",
+     ("Aidan Gomez", "works_for", "Google")),
+    ("Jan Leike, a former executive at OpenAI, joined Anthropic.", ("Jan Leike", "works_for", "OpenAI")),
+    # rivals and places
+    ("Mistral AI competes with OpenAI, whose GPT models lead the market, and with Anthropic.",
+     ("Anthropic", "competes_with", "Mistral AI")),
+    ("Kuaishou and ByteDance are rivals in video generation.", ("ByteDance", "competes_with", "Kuaishou")),
+    ("Aleph Alpha is based in Heidelberg and also has offices in Berlin.", ("Aleph Alpha", "located_in", "Berlin")),
+    ("Sarvam AI has become one of India's best-funded AI startups.", ("Sarvam AI", "located_in", "India")),
+    # products named by what they are
+    ("The startup Perplexity released Comet, an AI-powered browser, in July.", ("Perplexity", "develops", "Comet")),
+    ("Figure AI, maker of Figure 02, is a rival.", ("Figure AI", "develops", "Figure 02")),
 ])
 def test_phrasings(kg, text, expected):
     assert expected in facts(kg, text)
