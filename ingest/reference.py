@@ -127,12 +127,15 @@ class Frame:
         while self._done < min(upto, len(self._sents)):
             n = self._done
             self._done += 1
-            for tok in self._sents[n]:
-                if tok.dep_ not in ("nsubj", "nsubjpass"):
+            sent = self._sents[n]
+            fragment = sent.root.i in self.tok and not any(  # "Thinking Machines Lab, a startup
+                c.dep_ in ("nsubj", "nsubjpass") for c in sent.root.children)  # ..., launched in"
+            for tok in sent:
+                if tok.dep_ not in ("nsubj", "nsubjpass") and not (fragment and tok.i == sent.root.i):
                     continue
                 keys = set()
                 for c in (tok, *tok.children, *conjuncts(tok)):
-                    if c is tok or c.dep_ in ("compound", "appos", "conj"):
+                    if c.i == tok.i or c.dep_ in ("compound", "appos", "conj"):
                         if c.i in self.tok:
                             keys.add(self.tok[c.i])
                         for g in c.children:  # "Amazon CEO Andy Jassy"

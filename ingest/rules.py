@@ -780,6 +780,10 @@ class Rules:
                     target = self._round_target(o)
             if verb.dep_ == "relcl" and is_round(verb.head):          # "a Series A in which A took part"
                 target = target or self._round_target(verb.head)
+            if not funders and verb.lower_ == "taking":  # "..., with A, B and C taking part"
+                funders = self._with_list_before(verb)
+                if verb.dep_ == "acl" and is_round(verb.head):
+                    target = target or self._round_target(verb.head)
         elif lemma_of(t) in ("participate", "join") and t.pos_ == "VERB":
             subs = [k for c in t.children if c.dep_ == "nsubj" for k in self.f.np(c)]
             if not subs and t.dep_ in ("acl", "advcl", "pcomp", "xcomp") and t.head.i in self.f.tok:
@@ -803,6 +807,20 @@ class Rules:
             for x in target:
                 yield from self._emit(f, "funds", x, "participants" if lemma != "backer" else "backers",
                                       hedged(t))
+
+    def _with_list_before(self, v) -> list[str]:
+        """Entities listed between 'with' and the participle v: 'with A, B and C taking part'
+        (read from the surface; the parser often hangs the list elsewhere)."""
+        doc, keys, j = self.f.doc, [], v.i - 1
+        while j >= v.sent.start:
+            if j in self.f.tok:
+                keys.append(self.f.tok[j])
+            elif doc[j].lower_ == "with":
+                return list(dict.fromkeys(reversed(keys)))
+            elif not (doc[j].is_punct or doc[j].lower_ in ("and", "also", "both")):
+                return []
+            j -= 1
+        return []
 
     def _investment(self, n) -> Iterator[Found]:
         """'Microsoft made a small investment in Mistral AI', 'A announced a $1bn bet on B'."""
