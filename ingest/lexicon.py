@@ -30,6 +30,8 @@ PARTNER_NOUNS = {"partnership", "alliance", "collaboration", "deal", "pact", "ti
                  "letter", "memorandum", "partnerships", "deals", "agreements"}
 BACKED_WORDS = {"backed": "funds", "funded": "funds", "financed": "funds", "owned": "owns",
                 "controlled": "owns"}  # "Microsoft-backed OpenAI"
+APPOINT_VERBS = {"name", "appoint", "promote", "elevate", "tap", "install", "elect", "select",
+                 "choose", "pick", "hire", "rename"}
 ROUND_NOUNS = {"round", "funding", "investment", "raise", "financing", "series"}
 ROLE_LEADS = {"ceo", "chief", "executive", "head", "chairman", "chairwoman", "chair", "president",
               "boss", "leader", "mastermind", "visionary", "chairperson", "manager",

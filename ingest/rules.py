@@ -15,6 +15,7 @@ from importlib import resources
 
 from ingest.grammar import hedged, is_passive, lemma_of, noun_verb, np_hedged, preps_of
 from ingest.lexicon import (
+    APPOINT_VERBS,
     BACKED_WORDS,
     DEFINITE,
     DEMONYMS,
@@ -119,6 +120,8 @@ class Rules:
                 yield from self._competition(t)
             if t.lemma_.lower() in ("office", "headquarters", "hq", "campus", "hub") and t.pos_ == "NOUN":
                 yield from self._office(t)
+            if lemma_of(t) in APPOINT_VERBS and t.pos_ == "VERB":
+                yield from self._appoint(t)
             if t.lower_ in BACKED_WORDS and t.i >= 2 and t.doc[t.i - 1].text == "-":
                 yield from self._backed(t)
             if t.lower_ == "based" or (t.lower_ == "headquartered" and t.dep_ == "amod"):
@@ -1013,6 +1016,61 @@ class Rules:
                     yield from self._emit(x, "owns", y, "org-role", hedge)
                 else:
                     yield from self._emit(x, pred, y, "org-role", hedge)
+
+    def _appoint(self, v) -> Iterator[Found]:
+        """'X named Y (as) its chief executive', 'Y was named CEO of X', 'Y was promoted to
+        chief research officer at X', 'X named Z its primary partner' (read from the surface
+        of the clause: the parser labels these small clauses in many ways)."""
+        doc, sent = self.f.doc, v.sent
+        kinds = {i: root(self.f.cls[k]) for i, k in self.f.tok.items() if sent.start <= i < sent.end}
+        after = [i for i in sorted(kinds) if i > v.i]
+        before = [i for i in sorted(kinds) if i < v.i]
+        passive = any(c.dep_ == "auxpass" for c in v.children) or (
+            before and kinds[before[-1]] == "Person" and doc[v.i - 1].lower_ in ("was", "been", "is", "be"))
+        # the appointee: the first name after the verb (active), the name before it (passive)
+        if passive:
+            who = self.f.tok[before[-1]] if before and kinds[before[-1]] == "Person" else None
+            j = v.i + 1
+        else:
+            if not after:
+                return
+            first = after[0]
+            who = self.f.tok[first]
+            j = first + 1
+            while j < sent.end and self.f.tok.get(j) == who:
+                j += 1
+        if who is None:
+            return
+        while j < sent.end and doc[j].lower_ in ("as", "to", "its", "the", "their", "new", "a", "an"):
+            j += 1
+        stop, words = self._role_run(j, sent.end)
+        for k in range(j, min(j + 4, sent.end)) if not words else ():
+            if doc[k].lemma_.lower() in ORG_OF_ROLE:   # "its primary training partner"
+                stop, words = k + 1, [doc[k].lemma_.lower()]
+                break
+            if doc[k].pos_ not in ("ADJ", "NOUN"):
+                break
+        if not words:
+            return
+        org = None
+        if stop + 1 < sent.end and doc[stop].lower_ in ("of", "at") and (stop + 1) in self.f.tok:
+            org = self.f.tok[stop + 1]
+        elif stop < sent.end and doc[stop].lower_ in ("of", "at"):
+            return  # "chief executive of applications": a part of the company, not the company
+        if org is None:
+            subs, _ = self._subjects(v)
+            if not subs and not passive and before and kinds[before[-1]] == "Organization":
+                subs = [self.f.tok[before[-1]]]
+            org = next((k for k in subs if root(self.f.cls[k]) == "Organization"), None)
+        if org is None or root(self.f.cls[org]) != "Organization":
+            return
+        hedge = hedged(v)
+        if root(self.f.cls[who]) == "Person":
+            yield from self._role_facts(who, org, words)
+        elif kinds.get(after[0] if after else -1) == "Organization" and words[-1] in ORG_OF_ROLE:
+            pred = ORG_OF_ROLE[words[-1]]   # "Anthropic named AWS its primary training partner"
+            if pred in ("partners_with", "competes_with"):
+                yield from self._emit(org, pred, who, "svo", hedge)
 
     def _backed(self, t) -> Iterator[Found]:
         """'Microsoft-backed OpenAI', 'the SoftBank-owned chip designer Arm' (read from the

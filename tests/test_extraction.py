@@ -136,6 +136,12 @@ def facts(kg, text: str) -> set[tuple[str, str, str]]:
     ("Kuaishou and ByteDance are rivals in video generation.", ("ByteDance", "competes_with", "Kuaishou")),
     ("Aleph Alpha is based in Heidelberg and also has offices in Berlin.", ("Aleph Alpha", "located_in", "Berlin")),
     ("Sarvam AI has become one of India's best-funded AI startups.", ("Sarvam AI", "located_in", "India")),
+    # appointments
+    ("Graphcore named Nigel Toon as its new chief executive.", ("Nigel Toon", "leads", "Graphcore")),
+    ("Arm appointed Rene Haas chief executive in 2022.", ("Rene Haas", "leads", "Arm")),
+    ("Lisa Su was named CEO of AMD in 2014.", ("Lisa Su", "leads", "AMD")),
+    ("Jakub Pachocki was promoted to chief scientist at OpenAI.", ("Jakub Pachocki", "works_for", "OpenAI")),
+    ("Mistral AI named Microsoft its preferred cloud partner.", ("Microsoft", "partners_with", "Mistral AI")),
     # products named by what they are
     ("The startup Perplexity released Comet, an AI-powered browser, in July.", ("Perplexity", "develops", "Comet")),
     ("Figure AI, maker of Figure 02, is a rival.", ("Figure AI", "develops", "Figure 02")),
