@@ -32,6 +32,15 @@ BACKED_WORDS = {"backed": "funds", "funded": "funds", "financed": "funds", "owne
                 "controlled": "owns"}  # "Microsoft-backed OpenAI"
 APPOINT_VERBS = {"name", "appoint", "promote", "elevate", "tap", "install", "elect", "select",
                  "choose", "pick", "hire", "rename"}
+# "Qualcomm's biggest customer": relations between organisations that are not ownership
+RELATIONAL_NOUNS = {"customer", "client", "supplier", "vendor", "user", "buyer", "seller", "rival",
+                    "competitor", "peer", "partner", "counterpart", "investor", "backer",
+                    "shareholder", "lender", "licensee", "licensor", "contractor", "provider",
+                    "acquirer", "suitor", "ally", "neighbour", "neighbor", "challenger"}
+# people described by their organisation ("former OpenAI employees"): not the organisation
+PEOPLE_NOUNS = {"employee", "researcher", "engineer", "executive", "staff", "staffer", "veteran",
+                "alumnus", "alumni", "graduate", "scientist", "worker", "founder", "co-founder",
+                "insider", "official", "manager", "leader", "member", "student", "people"}
 ROUND_NOUNS = {"round", "funding", "investment", "raise", "financing", "series"}
 ROLE_LEADS = {"ceo", "chief", "executive", "head", "chairman", "chairwoman", "chair", "president",
               "boss", "leader", "mastermind", "visionary", "chairperson", "manager",

@@ -88,7 +88,9 @@ def _trim(doc, start: int, end: int) -> tuple[int, int]:
         if doc[i].is_sent_start:
             end = i
             break
-    while start < end and (doc[start].lower_ in DETERMINERS or doc[start].is_punct):
+    while start < end and ((doc[start].lower_ in DETERMINERS and not (  # "half of A Holdings"
+            doc[start].text == "A" and not doc[start].is_sent_start and end - start > 1))
+            or doc[start].is_punct):
         start += 1
     while end > start and (doc[end - 1].tag_ == "POS" or doc[end - 1].lower_ in ("'s", "'")
                            or (doc[end - 1].is_punct and doc[end - 1].text not in ".)")

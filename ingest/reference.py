@@ -3,7 +3,7 @@ definite descriptions ("the lab"), relative pronouns and appositions, ranked by 
 from __future__ import annotations
 
 from ingest.grammar import conjuncts, preps_of
-from ingest.lexicon import DEFINITE, TYPE_ROOT
+from ingest.lexicon import DEFINITE, PEOPLE_NOUNS, TYPE_ROOT
 from kg.vocab import root
 
 OTHER_PARTY_VERBS = {"hire", "recruit", "poach", "acquire", "buy", "invest", "back", "fund", "sue"}
@@ -340,6 +340,8 @@ class Frame:
             key = self.at(head)
             if key is None and climb and head.dep_ == "appos" and head.head.i in self.tok:
                 key = self.tok[head.head.i]  # "Google DeepMind, the Alphabet unit": the unit is DeepMind
+            if key is None and head.lemma_.lower() in PEOPLE_NOUNS and head.tag_ == "NNS":
+                continue  # "former OpenAI employees", "four MIT graduates": people, not the org
             if key is None:
                 parts = [c for c in head.children
                          if c.dep_ in ("compound", "appos", "amod", "nmod", "npadvmod", "nummod")

@@ -13,8 +13,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from importlib import resources
 
-from ingest.grammar import hedged, is_passive, lemma_of, noun_verb, np_hedged, preps_of
+from ingest.grammar import conjuncts, hedged, is_passive, lemma_of, noun_verb, np_hedged, preps_of
 from ingest.lexicon import (
+    RELATIONAL_NOUNS,
+    TYPE_ROOT,
     APPOINT_VERBS,
     BACKED_WORDS,
     DEFINITE,
@@ -185,8 +187,9 @@ class Rules:
                     continue
                 if org is None and stop < sent.end and doc[stop].lower_ in ("of", "at"):
                     after = next((s for s in spans if s[0] == stop + 1), None)
-                    if after and kinds[after[2]] == "Organization":
-                        org = after[2]
+                    if after and kinds[after[2]] == "Organization" and not (
+                            after[1] + 1 < sent.end and doc[after[1]].tag_ == "POS"):
+                        org = after[2]  # not "chief executive of Google's cloud unit"
                 if org is not None:
                     yield from self._role_facts(key, org, words)
 
@@ -566,7 +569,11 @@ class Rules:
     def _round(self, v, subs, hedge) -> Iterator[Found]:
         for c in v.children:
             if c.dep_ in OBJ_DEPS and c.lower_ in ROUND_NOUNS:
-                for target in self._round_target(c):
+                targets = [k for k in self._round_target(c) if k not in subs]
+                if not targets and any(g.dep_ == "poss" and g.lower_ == "its" for g in c.children):
+                    got = self.f.recent(c, {"Organization"}, exclude=set(subs))  # "A and B co-led its round"
+                    targets = [got] if got else []
+                for target in targets:
                     for s in subs:
                         yield from self._emit(s, "funds", target, "round-lead", hedge)
 
@@ -581,7 +588,7 @@ class Rules:
             got = [k for d in r.head.children if d.dep_ in OBJ_DEPS for k in self.f.np(d)]
         if not got:
             v = r.head.head if r.dep_ == "pobj" else r.head
-            if lemma_of(v) in ("raise", "close", "secure", "announce", "complete", "land"):
+            if lemma_of(v) in ("raise", "close", "secure", "announce", "complete", "land", "value"):
                 got = [k for c in v.children if c.dep_ in ("nsubj", "nsubjpass") for k in self.f.np(c, climb=True)]
         if not got and self.last_funded:
             got = [self.last_funded]
@@ -682,6 +689,10 @@ class Rules:
                         yield from self._emit(k, pred, owner, "poss-role", hedge)
             return
         targets = self.f.np(h)
+        # "OpenAI's GPT-4o and Google's Gemini": a coordinate with its own possessor is not ours
+        targets = [k for k in targets if not any(
+            self.f.tok.get(c.i) == k and any(g.dep_ == "poss" and g.i != p.i for g in c.children)
+            for c in conjuncts(h))]
         if not targets and h.dep_ in ("compound", "nmod") and h.head.i in self.f.tok:
             targets = [self.f.tok[h.head.i]]  # "DeepSeek's language model R1"
         if not targets and h.dep_ == "appos" and h.head.i in self.f.tok:
@@ -691,7 +702,8 @@ class Rules:
             targets = [k for c in verb.children if c.dep_ == "dobj" for k in self.f.np(c)]
             if not targets and verb.dep_ == "relcl":
                 targets = self.f.np(verb.head)
-        elif not targets and h.dep_ == "nsubj" and h.head.lemma_ in ("include", "be", "comprise"):
+        elif not targets and h.dep_ == "nsubj" and h.head.lemma_ in ("include", "be", "comprise") and (
+                h.lemma_.lower() in TYPE_ROOT or h.lemma_.lower() in ("lineup", "portfolio", "offering")):
             # "Its flagship Command models include Command R+ and Command A"
             targets = [k for c in h.head.children if c.dep_ in ("dobj", "attr") for k in self.f.np(c)]
         if not targets and h.dep_ == "appos":
@@ -712,7 +724,7 @@ class Rules:
                 if troot in ("AIModel", "Product") or (troot == "Hardware" and tcls != "Supercomputer"
                                                         and lemma not in ("cluster", "supercomputer")):
                     yield from self._emit(owner, "develops", t, "poss", hedge)
-                elif troot in ("Hardware", "Organization"):
+                elif troot in ("Hardware", "Organization") and lemma not in RELATIONAL_NOUNS:
                     yield from self._emit(owner, "owns", t, "poss", hedge, 0.9)
             elif owner_root == "Organization" and troot == "Person":
                 roles = [c for c in h.children if c.dep_ in ("compound", "amod") and
@@ -1161,7 +1173,7 @@ def role_predicate(words: set[str]) -> str | None:
             "technology", "scientist", "science", "operating", "financial", "research", "ai",
             "product", "marketing"}):
         return "works_for"
-    if words == {"executive"} or words == {"executive", "former"}:
+    if words == {"executive"} or words == {"executive", "former"} or words & {"researcher", "engineer"}:
         return "works_for"  # "a former executive at SenseTime" (a chief executive leads)
     if words & (ROLE_LEADS | {"ceo"}):
         return "leads"
