@@ -15,8 +15,6 @@ from importlib import resources
 
 from ingest.grammar import conjuncts, hedged, is_passive, lemma_of, noun_verb, np_hedged, preps_of
 from ingest.lexicon import (
-    RELATIONAL_NOUNS,
-    TYPE_ROOT,
     APPOINT_VERBS,
     BACKED_WORDS,
     DEFINITE,
@@ -28,6 +26,7 @@ from ingest.lexicon import (
     ORG_OF_ROLE,
     PARTNER_NOUNS,
     PRIORS,
+    RELATIONAL_NOUNS,
     ROLE_FOUNDED,
     ROLE_LEADS,
     ROLE_WORDS,
@@ -35,6 +34,7 @@ from ingest.lexicon import (
     ROUND_NOUNS,
     RULESET,
     SUBJ_DEPS,
+    TYPE_ROOT,
     VERB_FRAMES,
     WORKPLACE_NOUNS,
 )
