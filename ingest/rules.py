@@ -114,6 +114,8 @@ class Rules:
             if t.lemma_.lower() in ("production", "development", "release", "launch", "rollout",
                                     "unveiling", "debut") and t.pos_ == "NOUN":
                 yield from self._production(t)
+            if t.lemma_.lower() in ("acquisition", "purchase", "takeover", "buyout") and t.pos_ == "NOUN":
+                yield from self._acquisition(t)
             if t.lemma_.lower() in ("investment", "bet") and t.pos_ == "NOUN" and t.dep_ in OBJ_DEPS:
                 yield from self._investment(t)
             if t.lemma_.lower() == "stake" and t.pos_ == "NOUN":
@@ -836,6 +838,22 @@ class Rules:
                 return []
             j -= 1
         return []
+
+    def _acquisition(self, n) -> Iterator[Found]:
+        """'Nvidia completed its acquisition of Run:ai', 'its $6.9 billion purchase of Mellanox',
+        'Microsoft's takeover of Activision': the possessor (else the clause's subject) buys."""
+        bought = [k for _w, o in preps_of(n, ("of",)) for k in self.f.np(o, climb=True)]
+        if not bought:
+            return
+        buyers = [k for c in n.children if c.dep_ == "poss" for k in [self.f.at(c)] if k]
+        if not buyers and n.dep_ in OBJ_DEPS and lemma_of(n.head) in ("complete", "close", "announce",
+                                                                      "finalize", "finalise"):
+            buyers, _ = self._subjects(n.head)
+        hedge = np_hedged(n) or (n.dep_ in OBJ_DEPS and hedged(n.head))
+        for b in buyers:
+            for o in bought:
+                pred = "acquires" if root(self.f.cls[o]) == "Organization" else "owns"
+                yield from self._emit(b, pred, o, "svo", hedge)
 
     def _investment(self, n) -> Iterator[Found]:
         """'Microsoft made a small investment in Mistral AI', 'A announced a $1bn bet on B'."""

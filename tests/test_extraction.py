@@ -142,6 +142,8 @@ def facts(kg, text: str) -> set[tuple[str, str, str]]:
     ("Lisa Su was named CEO of AMD in 2014.", ("Lisa Su", "leads", "AMD")),
     ("Jakub Pachocki was promoted to chief scientist at OpenAI.", ("Jakub Pachocki", "works_for", "OpenAI")),
     ("Mistral AI named Microsoft its preferred cloud partner.", ("Microsoft", "partners_with", "Mistral AI")),
+    ("Nvidia has completed its acquisition of Mellanox, the Israeli networking company.",
+     ("Nvidia", "acquires", "Mellanox")),
     # products named by what they are
     ("The startup Perplexity released Comet, an AI-powered browser, in July.", ("Perplexity", "develops", "Comet")),
     ("Figure AI, maker of Figure 02, is a rival.", ("Figure AI", "develops", "Figure 02")),
@@ -164,6 +166,8 @@ def test_who_after_a_list_means_the_last_name(kg):
     "Amazon did not acquire Anthropic.",
     "Google has not confirmed reports that it would buy Character.AI.",
     "Nvidia may invest in xAI, people familiar with the matter said.",
+    "Microsoft's planned takeover of Nuance Communications drew scrutiny.",
+    "OpenAI is in talks to make an investment in Cerebras.",
 ])
 def test_hedged_statements_are_not_facts(kg, text):
     rels = facts(kg, text)
