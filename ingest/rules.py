@@ -72,6 +72,11 @@ class Found:
     anchor: int | None = None   # token index of the trigger whose clause states the fact
 
 
+# "its planned acquisition of X", "the failed takeover of Y": not a stated fact
+UNREAL_DEAL = {"planned", "proposed", "potential", "possible", "rumored", "rumoured", "mooted",
+               "failed", "abandoned", "aborted", "collapsed", "scrapped", "attempted", "hypothetical"}
+
+
 class Rules:
     """All rules for one sentence; yields Found relations."""
 
@@ -849,7 +854,8 @@ class Rules:
         if not buyers and n.dep_ in OBJ_DEPS and lemma_of(n.head) in ("complete", "close", "announce",
                                                                       "finalize", "finalise"):
             buyers, _ = self._subjects(n.head)
-        hedge = np_hedged(n) or (n.dep_ in OBJ_DEPS and hedged(n.head))
+        hedge = np_hedged(n) or (n.dep_ in OBJ_DEPS and hedged(n.head)) or any(
+            c.lower_ in UNREAL_DEAL for c in n.children if c.dep_ in ("amod", "compound"))
         for b in buyers:
             for o in bought:
                 pred = "acquires" if root(self.f.cls[o]) == "Organization" else "owns"
