@@ -1197,7 +1197,8 @@ def role_predicate(words: set[str]) -> str | None:
             "technology", "scientist", "science", "operating", "financial", "research", "ai",
             "product", "marketing"}):
         return "works_for"
-    if words == {"executive"} or words == {"executive", "former"} or words & {"researcher", "engineer"}:
+    if ("executive" in words and not words & (ROLE_LEADS - {"executive"}) and "top" not in words) \
+            or words & {"researcher", "engineer"}:
         return "works_for"  # "a former executive at SenseTime" (a chief executive leads)
     if words & (ROLE_LEADS | {"ceo"}):
         return "leads"
