@@ -70,7 +70,13 @@ class RuleExtractor:
         res = resolve(doc, spans, self.gazetteer)
         classes = {k: e["cls"] for k, e in res.entities.items()}
         places = {e["canonical"]: k for k, e in res.entities.items() if root(e["cls"]) == "Place"}
-        frame = Frame(doc, res.token_entity, classes, places)
+        makers = {}  # "the ChatGPT maker" is OpenAI where the article names OpenAI
+        for key in res.entities:
+            entry = self.gazetteer.by_key(key)
+            maker = self.gazetteer.lookup(entry.developer) if entry and entry.developer else None
+            if maker is not None and maker.key in res.entities:
+                makers[key] = maker.key
+        frame = Frame(doc, res.token_entity, classes, places, makers)
         rules = Rules(frame)
         evidence: list[Relation] = []
         for sent in doc.sents:

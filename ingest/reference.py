@@ -15,8 +15,9 @@ class Frame:
     """Entity lookup over a parsed doc: token -> entity key, with anaphora."""
 
     def __init__(self, doc, token_entity: dict[int, str], classes: dict[str, str],
-                 place_keys: dict[str, str]):
+                 place_keys: dict[str, str], makers: dict[str, str] | None = None):
         self.doc = doc
+        self.makers = makers or {}      # product key -> its maker's key, both named in the article
         self.tok = token_entity
         self.cls = classes              # entity key -> class
         self.place_keys = place_keys    # canonical place name -> key, for demonyms
@@ -75,6 +76,10 @@ class Frame:
                 return got[0] if got else None
         if t.dep_ == "appos" and t.head.i in self.tok:  # "Moonshot AI, the developer of Kimi"
             return self.tok[t.head.i]
+        if t.lemma_.lower() in ("maker", "developer", "creator", "owner") and t.pos_ == "NOUN":
+            for c in t.children:  # "the ChatGPT maker": the article names OpenAI, its maker
+                if c.dep_ == "compound" and self.tok.get(c.i) in self.makers:
+                    return self.makers[self.tok[c.i]]
         if t.pos_ == "NOUN" and any(c.lower_ == "the" for c in t.children) and not any(
                 c.dep_ in ("compound", "appos") and not (  # "the San Francisco company"
                     c.i in self.tok and root(self.cls[self.tok[c.i]]) == "Place")

@@ -152,6 +152,15 @@ def test_phrasings(kg, text, expected):
     assert expected in facts(kg, text)
 
 
+def test_product_epithet_resolves_to_its_maker_only_when_named(kg):
+    named = facts(kg, "OpenAI raised $40 billion. SoftBank led the round, which values the ChatGPT "
+                      "maker at $300 billion.")
+    assert ("OpenAI", "develops", "ChatGPT") in named
+    assert ("SoftBank", "develops", "ChatGPT") not in named
+    unnamed = facts(kg, "SoftBank led a round that values the ChatGPT maker at $300 billion.")
+    assert not any(p == "develops" for _s, p, _o in unnamed)
+
+
 def test_who_after_a_list_means_the_last_name(kg):
     got = facts(kg, "Perplexity was founded by Aravind Srinivas, Johnny Ho and Andy Konwinski, "
                     "who co-founded Databricks.")
