@@ -58,12 +58,27 @@ class RuleExtractor:
         return next(iter(self.extract_many([article])))
 
     def extract_many(self, articles: Iterable[Article], n_process: int = 1) -> Iterator[Extraction]:
-        """Extractions in input order; spaCy parses in batches."""
+        """Extractions in input order; spaCy parses in batches. A text longer than the
+        pipeline's max_length is parsed in pieces (nlp_stage.split_text) joined back into one
+        Doc, so offsets still refer to the article text."""
+        from spacy.tokens import Doc
+
         nlp = self.nlp
-        pairs = ((a.text, a) for a in articles)
-        for doc, article in nlp.pipe(pairs, as_tuples=True, batch_size=self.batch_size,
-                                     n_process=n_process):
-            yield self.from_doc(doc, article)
+
+        def pieces():
+            for a in articles:
+                parts = nlp_stage.split_text(a.text, nlp.max_length)
+                for i, part in enumerate(parts):
+                    yield part, (a, i == len(parts) - 1)
+
+        docs = []
+        for doc, (article, last) in nlp.pipe(pieces(), as_tuples=True, batch_size=self.batch_size,
+                                             n_process=n_process):
+            docs.append(doc)
+            if last:
+                whole = docs[0] if len(docs) == 1 else Doc.from_docs(docs, ensure_whitespace=False)
+                docs = []
+                yield self.from_doc(whole, article)
 
     def from_doc(self, doc, article: Article) -> Extraction:
         spans = find_mentions(doc, self.gazetteer)

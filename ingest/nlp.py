@@ -91,6 +91,30 @@ def line_breaks(doc):
 
 
 
+def split_text(text: str, limit: int) -> list[str]:
+    """Pieces of text, each at most `limit` characters, that join back to exactly the text:
+    cut after a blank line if there is one, else after a line break, a sentence end, a space.
+
+    >>> split_text("One.\\n\\nTwo two.\\nThree.", 12)
+    ['One.\\n\\n', 'Two two.\\n', 'Three.']
+    """
+    pieces = []
+    start = 0
+    while len(text) - start > limit:
+        window = text[start:start + limit]
+        cut = 0
+        for sep in ("\n\n", "\n", ". ", " "):
+            at = window.rfind(sep)
+            if at > 0:
+                cut = at + len(sep)
+                break
+        cut = cut or limit  # one unbroken run of characters: cut it anywhere
+        pieces.append(text[start:start + cut])
+        start += cut
+    pieces.append(text[start:])
+    return pieces
+
+
 def _special_cases(nlp) -> None:
     """Keep hyphenated role words whole: spaCy splits "co-founded" into three tokens."""
     from spacy.symbols import NORM, ORTH

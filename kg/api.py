@@ -2,9 +2,10 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
@@ -12,9 +13,9 @@ import pyoxigraph as ox
 
 from kg import plugins
 from kg.errors import ExportError, KGError, ReadError
-from kg.iri import article_iri, text_id
+from kg.iri import article_iri
 from kg.model import Article, Extraction
-from kg.rdfmap import article_quads, content_hash
+from kg.rdfmap import article_description, article_quads
 from kg.store import DEFAULT_PATH, Store
 from kg.vocab import CLASS_PARENT, PREDICATE_SNAKE, PREFIXES, ancestors
 
@@ -71,6 +72,8 @@ class KnowledgeGraph:
     [{'n': 0}]
     """
 
+    batch_size = 32  # articles read, then parsed and written, at a time
+
     def __init__(self, store: Store, *, model: str | None = None, extractor: str = "rules.v1"):
         self.store = store
         self.model = model
@@ -106,69 +109,125 @@ class KnowledgeGraph:
             self._extractor = factory(model=self.model)
         return self._extractor
 
-    def extract(self, sources: Iterable[str | Path | Article], *,
-                options=None) -> Iterator[Extraction | ReadError]:
-        """Extractions for each source, in order; a source that fails yields its ReadError."""
+    def _items(self, sources, options) -> Iterator[Article | ReadError]:
+        """Articles and ReadErrors from the sources, streamed in the order given."""
         from ingest.readers import ReadOptions, read
 
         options = options or ReadOptions()
-        items = list(sources) if not isinstance(sources, (str, Path)) else [sources]
-        stream: list[Article | ReadError] = []
-        for item in items:  # in the order given: paths expand to their articles
-            stream += [item] if isinstance(item, Article) else list(read([item], options))
-        good = [a for a in stream if isinstance(a, Article)]
-        extracted = iter(self.extractor.extract_many(good))
-        done = 0  # articles consumed from `good`
-        for item in stream:
-            if isinstance(item, ReadError):
+        if isinstance(sources, (str, Path, Article)):
+            sources = [sources]
+        for item in sources:
+            if isinstance(item, Article):
                 yield item
-                continue
-            done += 1
+            else:
+                yield from read([item], options)
+
+    def _extract_batch(self, articles: list[Article]) -> list[Extraction | ReadError]:
+        """Extractions of a batch in order; an article whose extraction fails becomes a
+        ReadError and the batch goes on after it."""
+        out: list[Extraction | ReadError] = []
+        extracted = iter(self.extractor.extract_many(articles))
+        for i, article in enumerate(articles):
             try:
-                yield next(extracted)
+                out.append(next(extracted))
             except KGError:
                 raise
             except Exception as exc:  # a spaCy or rule failure on one article: skip it alone
                 log.debug("extraction failed", exc_info=True)
-                yield ReadError(item.source or item.id, f"extraction failed: {exc}")
-                extracted = iter(self.extractor.extract_many(good[done:]))
+                out.append(ReadError(article.source or article.id, f"extraction failed: {exc}"))
+                extracted = iter(self.extractor.extract_many(articles[i + 1:]))
+        return out
+
+    def extract(self, sources: Iterable[str | Path | Article] | str | Path, *,
+                options=None) -> Iterator[Extraction | ReadError]:
+        """Extractions for each source, in order; a source that fails yields its ReadError.
+        Sources are read as a stream and parsed in batches, so memory stays bounded."""
+        for chunk in _chunks(self._items(sources, options), self.batch_size):
+            done = iter(self._extract_batch([a for a in chunk if isinstance(a, Article)]))
+            for item in chunk:
+                yield item if isinstance(item, ReadError) else next(done)
 
     def ingest(self, sources: Iterable[str | Path | Article] | str | Path, *, options=None,
-               force: bool = False, dry_run: bool = False) -> IngestReport:
+               force: bool = False, dry_run: bool = False,
+               progress: Callable[[str, str, IngestReport], None] | None = None) -> IngestReport:
         """Read, extract and store each source; each article is written in one transaction.
 
-        An article whose text is already stored unchanged is skipped unless `force`.
+        An article whose stored graph already says the same (text and metadata) is skipped
+        before any NLP, unless `force`; an article with a known id (same canonical URL) and
+        new content replaces its graph. `dry_run` reads and compares but neither extracts nor
+        writes. `progress(status, source, report)` is called after each article with status
+        "new", "updated", "unchanged" or "failed".
         """
         report = IngestReport()
-        for item in self.extract(sources, options=options):
+        planned: dict[str, int] = {}  # dry run: graph -> hash of the description it would have
+        pending: list[tuple[Article, bool]] = []  # (article, a graph exists) awaiting extraction
+
+        def tell(status: str, source: str) -> None:
+            if progress is not None:
+                progress(status, source, report)
+
+        def fail(source: str, reason: str) -> None:
+            report.failed.append((source, reason))
+            tell("failed", source)
+
+        def write_pending() -> None:
+            results = self._extract_batch([a for a, _ in pending])
+            for (article, existed), result in zip(pending, results, strict=True):
+                if isinstance(result, ReadError):
+                    fail(result.source, result.reason)
+                    continue
+                self.store.replace_graph(article_iri(article.id), article_quads(result))
+                report.updated += existed
+                report.new += not existed
+                report.entities += len(result.entities)
+                report.relations += len(result.relations)
+                tell("updated" if existed else "new", article.source or article.id)
+            pending.clear()
+
+        for item in self._items(sources, options):
             if isinstance(item, ReadError):
-                report.failed.append((item.source, item.reason))
+                fail(item.source, item.reason)
                 continue
             report.read += 1
-            graph = article_iri(item.article.id)
-            old = self.store.graph_hash(graph)
-            if old == content_hash(item.article.text) and not force:
-                report.unchanged += 1
+            graph = article_iri(item.id)
+            if any(a.id == item.id for a, _ in pending):
+                write_pending()  # the same article twice in a batch: write the first one first
+            want = article_description(item)
+            if dry_run:
+                stored = self.store.graph_description(graph)
+                have = planned.get(graph, hash(stored) if stored is not None else None)
+                want_hash = hash(want)
+                planned[graph] = want_hash
+                if have == want_hash and not force:
+                    report.unchanged += 1
+                    tell("unchanged", item.source or item.id)
+                else:
+                    report.updated += have is not None
+                    report.new += have is None
+                    tell("updated" if have is not None else "new", item.source or item.id)
                 continue
-            if not dry_run:
-                self.store.replace_graph(graph, article_quads(item))
-            report.new += old is None
-            report.updated += old is not None
-            report.entities += len(item.entities)
-            report.relations += len(item.relations)
+            stored = self.store.graph_description(graph)
+            if stored == want and not force:
+                report.unchanged += 1
+                tell("unchanged", item.source or item.id)
+                continue
+            pending.append((item, stored is not None))
+            if len(pending) >= self.batch_size:
+                write_pending()
+        if pending:
+            write_pending()
         self.store.flush()
         return report
 
     def ingest_text(self, text: str, *, title: str | None = None, url: str | None = None,
                     published: str | None = None, source: str | None = None) -> IngestReport:
-        """Ingest one article given as a string."""
-        from ingest.clean import clean_text
+        """Ingest one article given as a string (its id: the canonical URL if given, else the text)."""
+        from ingest.readers import make_article
 
-        clean = clean_text(text)
-        if not clean:
+        try:
+            article = make_article(source or "<text>", text, title=title, url=url, published=published)
+        except ReadError:
             return IngestReport(failed=[(source or "<text>", "empty text")])
-        article = Article(id=text_id(clean), text=clean, title=title, url=url,
-                          published=published, source=source or "<text>")
         return self.ingest([article])
 
     # -- querying ----------------------------------------------------------------------
@@ -352,6 +411,12 @@ class KnowledgeGraph:
         from kg.ontology import validate_graphs
 
         return validate_graphs(self)
+
+
+def _chunks(items: Iterable, size: int) -> Iterator[list]:
+    it = iter(items)
+    while chunk := list(islice(it, size)):
+        yield chunk
 
 
 def _rdflib_term(t):

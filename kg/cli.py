@@ -3,13 +3,27 @@ from __future__ import annotations
 
 import argparse
 import json
+import shutil
 import sys
+import time
 from pathlib import Path
 
 from kg import __version__
 from kg.errors import KGError
 
 EXPORT_FORMATS = ("ttl", "nt", "nq", "trig", "jsonld", "graphml", "gexf", "csv", "html")
+INGEST_HELP = """\
+Ingest articles from files, folders and http(s) URLs: text, Markdown, HTML pages,
+RSS/Atom feeds, JSONL and CSV datasets (see docs/ingest.md).
+
+An article's identity is its canonical URL, else its text. An unchanged article is
+skipped before any NLP; a changed one replaces its graph in one transaction. A bad
+input is reported on stderr and the rest go on; the exit code is then 1."""
+INGEST_EXAMPLES = """\
+example: kg ingest samples/ --store kg-data
+         kg ingest news.jsonl --text-field maintext --url-field link
+         kg ingest feed.xml --fetch
+         kg ingest https://example.com/story.html --dry-run"""
 FOUNDED_QUERY = """SELECT ?founder ?organization WHERE {
   ?f kg:founded ?o . ?f rdfs:label ?founder . ?o rdfs:label ?organization .
 } ORDER BY ?organization ?founder"""
@@ -28,20 +42,87 @@ def _open(args, read_only: bool = False):
 def _read_options(args):
     from ingest.readers import ReadOptions
 
-    return ReadOptions(max_bytes=args.max_bytes, reader=args.reader)
+    if args.max_bytes < 1 or args.timeout <= 0 or args.max_redirects < 0:
+        raise _Usage("--max-bytes and --timeout must be positive, --max-redirects at least 0")
+    return ReadOptions(max_bytes=args.max_bytes, reader=args.reader, fetch_links=args.fetch,
+                       allow_private=args.allow_private, allow_hosts=tuple(args.allow_host),
+                       timeout=args.timeout,
+                       max_redirects=args.max_redirects, text_field=args.text_field,
+                       title_field=args.title_field, url_field=args.url_field,
+                       date_field=args.date_field)
+
+
+class Progress:
+    """Progress of an ingest run on stderr: a live status line when stderr is a terminal,
+    else a plain line every `every` articles; with `changes`, each article that would be
+    added or updated is listed on stdout (for --dry-run)."""
+
+    SPIN = "|/-\\"
+
+    def __init__(self, stream=None, *, enabled: bool = True, changes: bool = False, every: int = 100):
+        self.stream = stream or sys.stderr
+        self.tty = enabled and self.stream.isatty()
+        self.lines = enabled and not self.tty
+        self.changes = changes
+        self.every = every
+        self.start = self.last = time.monotonic()
+        self.count = 0
+        self.shown = False
+
+    def __call__(self, status: str, source: str, report) -> None:
+        self.count += 1
+        if self.changes and status in ("new", "updated"):
+            self._clear()
+            print(f"{status:8s} {source}", flush=True)
+        now = time.monotonic()
+        if self.tty and now - self.last >= 0.1 and now - self.start >= 0.5:
+            self.last = now
+            line = (f"{self.SPIN[self.count % 4]} {self._counts(report)}  "
+                    f"{self.count / (now - self.start):.1f}/s  {source}")
+            width = shutil.get_terminal_size().columns - 1
+            self.stream.write("\r" + line[:width].ljust(width))
+            self.stream.flush()
+            self.shown = True
+        elif self.lines and self.count % self.every == 0:
+            print(f"progress: {self._counts(report)} ({now - self.start:.0f} s)", file=self.stream,
+                  flush=True)
+
+    @staticmethod
+    def _counts(report) -> str:
+        done = report.new + report.updated + report.unchanged + len(report.failed)
+        return (f"{done} done: new {report.new}, updated {report.updated}, "
+                f"unchanged {report.unchanged}, failed {len(report.failed)}")
+
+    def _clear(self) -> None:
+        if self.shown:
+            self.stream.write("\r" + " " * (shutil.get_terminal_size().columns - 1) + "\r")
+            self.stream.flush()
+            self.shown = False
+
+    def close(self) -> None:
+        self._clear()
 
 
 # -- commands --------------------------------------------------------------------------
 def cmd_ingest(args) -> int:
-    with _open(args) as kg:
-        report = kg.ingest(args.paths, options=_read_options(args), force=args.force,
-                           dry_run=args.dry_run)
+    options = _read_options(args)
+    progress = Progress(enabled=not args.no_progress, changes=args.dry_run)
+    try:
+        with _open(args) as kg:
+            report = kg.ingest(args.paths, options=options, force=args.force, dry_run=args.dry_run,
+                               progress=progress)
+    finally:
+        progress.close()
     for source, reason in report.failed:
         _err(f"{source}: {reason}")
-    verb = "would write" if args.dry_run else "wrote"
-    print(f"read {report.read}, new {report.new}, updated {report.updated}, "
-          f"unchanged {report.unchanged}, failed {len(report.failed)}; {verb} "
-          f"{report.entities} entities and {report.relations} relations to {args.store}")
+    counts = (f"read {report.read}, new {report.new}, updated {report.updated}, "
+              f"unchanged {report.unchanged}, failed {len(report.failed)}")
+    if args.dry_run:
+        print(f"{counts}; would write {report.new + report.updated} article(s) to {args.store} "
+              f"(dry run: nothing extracted or written)")
+    else:
+        print(f"{counts}; wrote {report.entities} entities and {report.relations} relations "
+              f"to {args.store}")
     return 1 if report.failed else 0
 
 
@@ -318,7 +399,8 @@ class _Usage(Exception):
 
 # -- parser ----------------------------------------------------------------------------
 def build_parser() -> argparse.ArgumentParser:
-    from ingest.readers import DEFAULT_MAX_BYTES
+    from ingest.readers import DEFAULT_MAX_BYTES, DEFAULT_MAX_REDIRECTS, DEFAULT_TIMEOUT
+    from kg import plugins
     from kg.store import DEFAULT_PATH
     from kg.vocab import PREDICATES
 
@@ -343,19 +425,41 @@ def build_parser() -> argparse.ArgumentParser:
                         help="keep facts stated by at least N articles")
 
     def reading(sp):
-        sp.add_argument("--max-bytes", type=int, default=DEFAULT_MAX_BYTES, metavar="N",
-                        help=f"refuse files larger than this (default: {DEFAULT_MAX_BYTES:,})")
-        sp.add_argument("--reader", default=None, metavar="NAME",
-                        help="force a reader by name (default: chosen by file type)")
+        g = sp.add_argument_group("reading")
+        g.add_argument("--reader", default=None, metavar="NAME",
+                       help=f"force a reader by name: {', '.join(plugins.available('kg.readers'))} "
+                            f"(default: chosen by file extension, URL content type or content)")
+        g.add_argument("--max-bytes", type=int, default=DEFAULT_MAX_BYTES, metavar="N",
+                       help=f"refuse a file or download larger than this; for JSONL and CSV, a "
+                            f"line or row (default: {DEFAULT_MAX_BYTES:,})")
+        g.add_argument("--fetch", action="store_true",
+                       help="feeds: fetch each item's linked page and extract it instead of the summary")
+        g.add_argument("--allow-private", action="store_true",
+                       help="URLs: allow hosts with loopback, private or link-local addresses")
+        g.add_argument("--allow-host", action="append", default=[], metavar="HOST",
+                       help="URLs: allow this one host even if its address is private (repeatable)")
+        g.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT, metavar="SECONDS",
+                       help=f"URLs: give up on one download after this long (default: {DEFAULT_TIMEOUT:g})")
+        g.add_argument("--max-redirects", type=int, default=DEFAULT_MAX_REDIRECTS, metavar="N",
+                       help=f"URLs: follow at most N redirects (default: {DEFAULT_MAX_REDIRECTS})")
+        for field, default in (("text", "text, content, body, article, ..."), ("title", "title, headline"),
+                               ("url", "url, link, ..."), ("date", "published, date, ...")):
+            g.add_argument(f"--{field}-field", default=None, metavar="NAME",
+                           help=f"JSONL/CSV: the {field} field (default: the first of {default}); "
+                                f"a.b for nested JSON")
 
     sp = sub.add_parser("ingest", help="read articles, extract facts, write them to the store",
-                        description="Ingest text and Markdown articles (files or folders). Each "
-                        "article is written in one transaction; re-ingesting replaces it.",
-                        epilog="example: kg ingest samples/ --store kg-data")
-    sp.add_argument("paths", nargs="+", metavar="PATH")
+                        description=INGEST_HELP, epilog=INGEST_EXAMPLES,
+                        formatter_class=argparse.RawDescriptionHelpFormatter)
+    sp.add_argument("paths", nargs="+", metavar="PATH", help="a file, a folder (walked for known "
+                    "extensions) or an http(s) URL")
     store(sp), model(sp), reading(sp)
     sp.add_argument("--force", action="store_true", help="re-extract unchanged articles too")
-    sp.add_argument("--dry-run", action="store_true", help="report what would change, write nothing")
+    sp.add_argument("--dry-run", action="store_true",
+                    help="list what would be new or updated, extract and write nothing")
+    sp.add_argument("--no-progress", action="store_true",
+                    help="no progress display (by default: a status line on a terminal, else a "
+                         "line every 100 articles on stderr)")
     sp.set_defaults(func=cmd_ingest)
 
     sp = sub.add_parser("extract", help="print extracted entities and relations as JSON (no store)",

@@ -4,6 +4,7 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
+from urllib.parse import urlsplit, urlunsplit
 
 from kg.vocab import ARTICLE, ASSERTION, FAMILY, ID, root
 
@@ -55,3 +56,49 @@ def text_id(text: str) -> str:
     """Article id from its normalised text (used when there is no canonical URL)."""
     norm = " ".join(unicodedata.normalize("NFC", text).split())
     return hashlib.sha256(norm.encode("utf-8")).hexdigest()[:32]
+
+
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+_TRACKING = re.compile(r"^(?:utm_[a-z]+|fbclid|gclid|mc_cid|mc_eid)$", re.IGNORECASE)
+
+
+def canonical_url(url: str | None) -> str | None:
+    """The form of an http(s) URL that identifies an article, or None for anything else.
+
+    Scheme and host are lower-cased, default ports, fragments and tracking parameters
+    (utm_*, fbclid, gclid) dropped, an empty path becomes "/".
+
+    >>> canonical_url("HTTPS://News.Example.com:443/a/b?utm_source=x&id=7#top")
+    'https://news.example.com/a/b?id=7'
+    >>> canonical_url("mailto:someone@example.com") is None
+    True
+    """
+    if not url:
+        return None
+    try:
+        parts = urlsplit(url.strip())
+        port = parts.port
+    except ValueError:
+        return None
+    scheme = parts.scheme.lower()
+    if scheme not in _DEFAULT_PORTS or not parts.hostname or any(c.isspace() for c in url.strip()):
+        return None
+    host = parts.hostname.lower()
+    if ":" in host:
+        host = f"[{host}]"
+    if port is not None and port != _DEFAULT_PORTS[scheme]:
+        host = f"{host}:{port}"
+    query = "&".join(p for p in parts.query.split("&") if p and not _TRACKING.match(p.split("=", 1)[0]))
+    return urlunsplit((scheme, host, parts.path or "/", query, ""))
+
+
+def article_id(text: str, url: str | None = None) -> str:
+    """An article's identity: its canonical URL when it has one, else its normalised text.
+
+    >>> article_id("Some text.", "https://example.com/a?utm_medium=rss") == article_id("Other text.", "https://example.com/a")
+    True
+    """
+    canonical = canonical_url(url)
+    if canonical is None:
+        return text_id(text)
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:32]

@@ -8,12 +8,14 @@ from dataclasses import dataclass, field
 class Article:
     """One news article after reading and cleaning."""
 
-    id: str                      # stable id: hash of normalised text, or from the canonical URL
+    id: str                      # kg.iri.article_id: from the canonical URL, else the normalised text
     text: str                    # cleaned text given to the NLP stage
     title: str | None = None
-    url: str | None = None
+    url: str | None = None        # canonical URL (kg.iri.canonical_url)
     published: str | None = None  # ISO 8601 date or date-time
-    source: str | None = None     # where it was read from (a path, a feed, ...)
+    source: str | None = None     # where it was read from (a path, "feed.xml#3", "data.jsonl:7", a URL)
+    author: str | None = None
+    site: str | None = None       # name of the site or feed that published it
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,11 @@ BUILTIN: dict[str, dict[str, str]] = {
     "kg.readers": {
         "text": "ingest.readers:read_text",
         "markdown": "ingest.readers:read_markdown",
+        "html": "ingest.html:read_html",
+        "feed": "ingest.feeds:read_feed",
+        "jsonl": "ingest.datasets:read_jsonl",
+        "csv": "ingest.datasets:read_csv",
+        "url": "ingest.fetch:read_url",
     },
     "kg.extractors": {
         "rules.v1": "ingest.extract:RuleExtractor",

@@ -9,6 +9,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from kg.errors import QueryError, StoreError
+from kg.rdfmap import description
 from kg.vocab import KG, PREFIXES
 
 DEFAULT_PATH = "kg-data"
@@ -80,6 +81,14 @@ INSERT DATA {{
         for q in self._ox.quads_for_pattern(g, ox.NamedNode(KG + "contentHash"), None, g):
             return q.object.value
         return None
+
+    def graph_description(self, graph: str) -> frozenset[tuple[str, str]] | None:
+        """What an article graph says about its article node (kg.rdfmap.description), or None
+        when there is no such graph; compared with kg.rdfmap.article_description to skip
+        unchanged articles before any NLP."""
+        g = ox.NamedNode(graph)
+        pairs = [(q.predicate, q.object) for q in self._ox.quads_for_pattern(g, None, None, g)]
+        return description(pairs) if pairs else None
 
     def flush(self) -> None:
         if self.path is not None and not self.read_only:

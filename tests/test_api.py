@@ -82,7 +82,11 @@ def test_ingest_text_records_metadata(mem):
     assert (row["h"], row["u"], row["d"], row["s"]) == ("A profile", "https://example.com/a", "2025-02-03",
                                                       "notes/anthropic")
     assert mem.query("ASK { ?a schema:datePublished ?d FILTER (datatype(?d) = xsd:date) }") is True
-    assert mem.ingest_text(CORPUS["01-anthropic.txt"]).unchanged == 1
+    again = mem.ingest_text(CORPUS["01-anthropic.txt"], title="A profile", url="https://example.com/a",
+                            published="2025-02-03", source="elsewhere")
+    assert (again.read, again.unchanged) == (1, 1)
+    # the identity is the URL: the same text without it is another article
+    assert mem.ingest_text(CORPUS["01-anthropic.txt"]).new == 1
 
 
 @pytest.mark.parametrize("text", ["", "   \n\t\n", "\ufeff\u200b"])

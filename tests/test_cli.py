@@ -558,7 +558,8 @@ def test_console_script_exit_codes(run_script, tmp_path):
     p = run_script("ingest", good, "--store", store)
     assert p.returncode == 1
     errors = [line for line in p.stderr.splitlines() if line.strip()]
-    assert errors == [f"error: {good / 'bad.txt'}: not valid UTF-8 (byte 0xe9 at offset 3)"]
+    assert errors == [f"error: {good / 'bad.txt'}: not valid UTF-8 (byte 0xe9 at offset 3), "
+                      f"nor cp1252/latin-1 text (byte 0x81 at offset 5)"]
     assert "read 1, new 1" in p.stdout
 
     p = run_script("query", "SELECT * WHERE { ?s ?p ?o }", "-f", "x.rq", "--store", store)

@@ -14,7 +14,7 @@ from kg import plugins
 from kg.cli import EXPORT_FORMATS, build_parser
 from kg.errors import PluginNotFound
 
-CURATED = ["KnowledgeGraph", "IngestReport", "Article", "Entity", "Relation", "Mention",
+CURATED = ["KnowledgeGraph", "IngestReport", "ReadOptions", "Article", "Entity", "Relation", "Mention",
            "Extraction", "KGError", "__version__"]
 COMMANDS = ["ingest", "extract", "query", "export", "facts", "stats", "entity", "validate", "eval",
             "calibrate", "demo"]
@@ -87,7 +87,7 @@ def test_version_flag(run_script):
 def test_exporters_include_all_nine_formats():
     assert set(plugins.available("kg.exporters")) >= set(EXPORT_FORMATS)
     assert len(EXPORT_FORMATS) == 9
-    assert plugins.available("kg.readers") == ["markdown", "text"]
+    assert plugins.available("kg.readers") == ["csv", "feed", "html", "jsonl", "markdown", "text", "url"]
     assert "rules.v1" in plugins.available("kg.extractors")
 
 
@@ -112,7 +112,8 @@ def test_load_returns_the_registered_objects():
 
 def test_entry_points_are_installed():
     """The package metadata registers the built-ins exactly like a third-party plugin would."""
-    for group, names in (("kg.readers", {"text", "markdown"}), ("kg.exporters", set(EXPORT_FORMATS)),
+    for group, names in (("kg.readers", {"text", "markdown", "html", "feed", "jsonl", "csv", "url"}),
+                         ("kg.exporters", set(EXPORT_FORMATS)),
                          ("kg.extractors", {"rules.v1"})):
         eps = {ep.name: ep for ep in importlib.metadata.entry_points(group=group)}
         assert names <= set(eps), group
