@@ -85,7 +85,13 @@ class RuleExtractor:
         res = resolve(doc, spans, self.gazetteer)
         classes = {k: e["cls"] for k, e in res.entities.items()}
         places = {e["canonical"]: k for k, e in res.entities.items() if root(e["cls"]) == "Place"}
-        frame = Frame(doc, res.token_entity, classes, places)
+        makers = {}  # "the ChatGPT maker" is OpenAI where the article names OpenAI
+        for key in res.entities:
+            entry = self.gazetteer.by_key(key)
+            maker = self.gazetteer.lookup(entry.developer) if entry and entry.developer else None
+            if maker is not None and maker.key in res.entities:
+                makers[key] = maker.key
+        frame = Frame(doc, res.token_entity, classes, places, makers)
         rules = Rules(frame)
         evidence: list[Relation] = []
         for sent in doc.sents:
@@ -119,7 +125,6 @@ class RuleExtractor:
                                    iri=entity_iri(name, e["cls"]),
                                    wikidata=entry.wikidata if entry else None,
                                    text_name=forms[0]))
-        mentions = tuple(Mention(doc[s.start:s.end].text, doc[s.start].idx,
-                                 doc[s.end - 1].idx + len(doc[s.end - 1]), s.cls, key)
+        mentions = tuple(Mention(s.text, doc[s.start].idx, doc[s.start].idx + len(s.text), s.cls, key)
                          for s, key in res.spans)
         return Extraction(article, tuple(entities), mentions, tuple(evidence))

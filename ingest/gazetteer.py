@@ -22,6 +22,7 @@ class Entry:
     aliases: tuple[str, ...] = ()
     ambiguous: bool = False
     wikidata: str | None = None
+    developer: str | None = None  # who makes a product or model ("ChatGPT" -> "OpenAI")
 
     @property
     def key(self) -> str:
@@ -70,7 +71,8 @@ def parse_lines(lines, source: str) -> list[Entry]:
         if not name:
             raise ConfigError(f"{source}:{n}: empty name")
         aliases = tuple(a.strip() for a in d.get("aliases", ()) if a.strip() and a != name)
-        out.append(Entry(name, cls, aliases, bool(d.get("ambiguous")), d.get("wikidata")))
+        out.append(Entry(name, cls, aliases, bool(d.get("ambiguous")), d.get("wikidata"),
+                         d.get("developer")))
     return out
 
 

@@ -19,6 +19,14 @@ def preps_of(t, words: tuple[str, ...] | None = None):
     """Objects of prepositions under t, coordinated ones too: (preposition, object token)."""
     stack = [p for p in t.children if p.dep_ in ("prep", "agent", "dative")
              or (p.dep_ == "conj" and p.pos_ == "ADP")]  # "competes with A, and with B"
+    # "competes with A, whose chips lead, and with B": the second phrase hangs on the clause
+    seen = {p.lower_ for p in stack}
+    clauses = [c for c in t.children if c.dep_ in ("ccomp", "relcl", "advcl") and c.i > t.i]
+    clauses += [cl for p in stack for o in p.children if o.dep_ == "pobj"
+                for cl in o.children if cl.dep_ == "relcl"]
+    stack += [c for cl in clauses for c in cl.children
+              if c.pos_ == "ADP" and c.lower_ in seen and c.i > cl.i and (
+                  c.dep_ == "conj" or (c.dep_ == "prep" and c.nbor(-1).lower_ in ("and", "or")))]
     while stack:
         p = stack.pop(0)
         stack += [c for c in p.children if c.dep_ == "conj" and c.pos_ == "ADP"]

@@ -12,7 +12,7 @@ VERB_FRAMES: dict[str, str] = {
                      "publish", "open-source", "unleash", "respond", "counter", "update",
                      "upgrade"), "develop"),
     **dict.fromkeys(("fund", "invest", "back", "finance", "bankroll", "raise", "pour",
-                     "inject", "commit"), "fund"),
+                     "inject", "commit", "pledge"), "fund"),
     **dict.fromkeys(("acquire", "buy", "purchase", "takeover", "absorb"), "acquire"),
     **dict.fromkeys(("partner", "collaborate", "ally", "team", "join", "sign", "strike",
                      "ink", "forge"), "partner"),
@@ -28,13 +28,31 @@ VERB_FRAMES: dict[str, str] = {
 PARTNER_NOUNS = {"partnership", "alliance", "collaboration", "deal", "pact", "tie-up",
                  "agreement", "venture", "joint venture", "contract", "contracts", "letters",
                  "letter", "memorandum", "partnerships", "deals", "agreements"}
+BACKED_WORDS = {"backed": "funds", "funded": "funds", "financed": "funds", "owned": "owns",
+                "controlled": "owns"}  # "Microsoft-backed OpenAI"
+APPOINT_VERBS = {"name", "appoint", "promote", "elevate", "tap", "install", "elect", "select",
+                 "choose", "pick", "hire", "rename"}
+# "Qualcomm's biggest customer": relations between organisations that are not ownership
+RELATIONAL_NOUNS = {"customer", "client", "supplier", "vendor", "user", "buyer", "seller", "rival",
+                    "competitor", "peer", "partner", "counterpart", "investor", "backer",
+                    "shareholder", "lender", "licensee", "licensor", "contractor", "provider",
+                    "acquirer", "suitor", "ally", "neighbour", "neighbor", "challenger"}
+# people described by their organisation ("former OpenAI employees"): not the organisation
+PEOPLE_NOUNS = {"employee", "researcher", "engineer", "executive", "staff", "staffer", "veteran",
+                "alumnus", "alumni", "graduate", "scientist", "worker", "founder", "co-founder",
+                "insider", "official", "manager", "leader", "member", "student", "people"}
 ROUND_NOUNS = {"round", "funding", "investment", "raise", "financing", "series"}
 ROLE_LEADS = {"ceo", "chief", "executive", "head", "chairman", "chairwoman", "chair", "president",
               "boss", "leader", "mastermind", "visionary", "chairperson", "manager",
               "helm", "figure"}
+# parts of an organisation a person works in or runs ("Meta's AI research lab")
+WORKPLACE_NOUNS = {"lab", "laboratory", "team", "division", "unit", "group", "operations", "operation",
+                   "business", "department", "arm", "research", "office", "organization"}
+JOB_NOUNS = {"role", "job", "position", "post", "seat"}
 ROLE_FOUNDED = {"founder", "co-founder", "cofounder", "creator"}
 ROLE_WORKS = {"researcher", "engineer", "scientist", "employee", "staffer", "cto", "cfo", "coo", "director",
-              "vp", "officer", "developer", "economist", "designer", "member", "lead"}
+              "vp", "officer", "developer", "economist", "designer", "member", "lead", "counsel",
+              "spokesperson", "spokesman", "spokeswoman", "intern", "analyst"}
 ORG_OF_ROLE = {"rival": "competes_with", "competitor": "competes_with", "challenger":
                "competes_with", "partner": "partners_with", "ally": "partners_with",
                "investor": "funds", "backer": "funds", "shareholder": "funds", "funder": "funds",
@@ -63,7 +81,7 @@ PRIORS = {  # rule -> prior confidence (to be calibrated on the annotated sample
     "acl-passive": 0.7, "org-role": 0.8, "compound-maker": 0.75, "maker-noun": 0.8,
     "participants": 0.7, "backers": 0.8, "office": 0.75, "surface-role": 0.85,
     "rival-noun": 0.7, "stake": 0.8, "competition-noun": 0.75, "integration": 0.75, "stint": 0.8,
-    "production-noun": 0.75,
+    "production-noun": 0.75, "backed": 0.85,
 }
 
 TYPE_ROOT = {  # type words and the root class of the names they take
@@ -90,6 +108,7 @@ ROLE_WORDS = {"chief", "executive", "officer", "ceo", "cto", "cfo", "coo", "pres
                "chairwoman", "chair", "founder", "co-founder", "cofounder", "head", "director",
                "former", "technology", "scientist", "science", "operating", "financial", "research",
                "ai", "vice", "senior", "researcher", "engineer", "boss", "leader",
-               "managing", "partner", "product", "marketing", "general", "counsel", "co-chief"}
+               "managing", "partner", "product", "marketing", "general", "counsel", "co-chief",
+               "spokesperson", "spokesman", "spokeswoman"}
 ORG_HEADS = {"lab", "startup", "start-up", "company", "firm", "chipmaker", "giant", "group",
-              "developer", "maker", "unicorn", "rival", "fund", "venture", "conglomerate"}
+              "developer", "maker", "unicorn", "rival", "fund", "venture", "conglomerate", "investor"}

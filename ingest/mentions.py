@@ -6,6 +6,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
 from ingest.gazetteer import Gazetteer
+from ingest.grammar import preps_of
 from ingest.lexicon import DEMONYMS
 from kg.iri import entity_key, normalise_name
 from kg.vocab import CLASS_PARENT, root
@@ -14,7 +15,7 @@ NER_CLASS = {"PERSON": "Person", "ORG": "Organization", "GPE": "Place", "LOC": "
 
 # head nouns that type the name they modify or stand in apposition with
 TYPE_WORDS: dict[str, str] = {
-    **dict.fromkeys(("model", "llm", "llms", "models"), "AIModel"),
+    **dict.fromkeys(("model", "llm", "llms", "models", "series", "family"), "AIModel"),
     **dict.fromkeys(("chip", "chips", "gpu", "gpus", "cpu", "cpus", "processor", "processors", "accelerator",
                      "accelerators", "superchip", "superchips", "tpu", "tpus"), "Chip"),
     **dict.fromkeys(("supercomputer", "supercomputers", "cluster", "clusters"), "Supercomputer"),
@@ -28,7 +29,8 @@ TYPE_WORDS: dict[str, str] = {
     **dict.fromkeys(("agency", "ministry", "regulator", "department", "commission",
                      "government"), "GovernmentBody"),
     **dict.fromkeys(("app", "chatbot", "assistant", "platform", "service", "browser", "phone",
-                     "phones", "smartphone", "smartphones", "laptop", "laptops"), "Product"),
+                     "phones", "smartphone", "smartphones", "laptop", "laptops", "robot",
+                     "robots", "humanoid"), "Product"),
     **dict.fromkeys(("city",), "City"),
     **dict.fromkeys(("country",), "Country"),
 }
@@ -86,7 +88,9 @@ def _trim(doc, start: int, end: int) -> tuple[int, int]:
         if doc[i].is_sent_start:
             end = i
             break
-    while start < end and (doc[start].lower_ in DETERMINERS or doc[start].is_punct):
+    while start < end and ((doc[start].lower_ in DETERMINERS and not (  # "half of A Holdings"
+            doc[start].text == "A" and not doc[start].is_sent_start and end - start > 1))
+            or doc[start].is_punct):
         start += 1
     while end > start and (doc[end - 1].tag_ == "POS" or doc[end - 1].lower_ in ("'s", "'")
                            or (doc[end - 1].is_punct and doc[end - 1].text not in ".)")
@@ -124,6 +128,10 @@ def _context_class(doc, start: int, end: int) -> str | None:
             return TYPE_WORDS[child.lower_]
     if r.dep_ == "appos" and r.head.lower_ in TYPE_WORDS:
         return TYPE_WORDS[r.head.lower_]
+    # "Agility Robotics, maker of Digit": what a maker makes is a product
+    if r.dep_ == "pobj" and r.head.lower_ == "of" and r.head.head.lemma_.lower() in (
+            "maker", "developer", "creator", "manufacturer") and r.head.head.dep_ == "appos":
+        return "Product"
     # "the startup Mistral": type word just before the name
     if start > 0 and doc[start - 1].lower_ in TYPE_WORDS and doc[start - 1].head.i == r.i:
         return TYPE_WORDS[doc[start - 1].lower_]
@@ -170,11 +178,29 @@ def _candidate_names(doc, taken: set[int]) -> list[Span]:
     """Names the NER missed that a type word types: 'its Kimi models', 'the X200 chip'."""
     out = []
     for tok in doc:
+        if tok.lemma_.lower() in ("maker", "developer", "creator", "manufacturer") and tok.dep_ == "appos" \
+                and not _is_heading(tok.sent):
+            for _w, o in preps_of(tok, ("of",)):  # "Agility Robotics, maker of Digit"
+                if o.i not in taken and o.pos_ == "PROPN" and o.text[:1].isupper() and not o.ent_type_ \
+                        and normalise_name(o.text) not in STOP_NAMES:
+                    s_ = min([c.i for c in o.children if c.dep_ == "compound"] + [o.i])
+                    e_ = max([c.i for c in o.children if c.dep_ == "nummod" and c.i > o.i] + [o.i]) + 1
+                    if not any(i in taken for i in range(s_, e_)):
+                        out.append(Span(s_, e_, doc[s_:e_].text, "Product", "context"))
+                        taken = taken | set(range(s_, e_))
         if tok.lower_ not in TYPE_WORDS or tok.i in taken or _is_heading(tok.sent):
             continue
         cls = TYPE_WORDS[tok.lower_]
-        if root(cls) not in ("AIModel", "Hardware"):
+        if root(cls) not in ("AIModel", "Hardware", "Product"):
             continue
+        # "Comet, an AI-powered browser": a name the type word stands in apposition to
+        h = tok.head
+        if tok.dep_ == "appos" and h.i not in taken and h.pos_ == "PROPN" and h.text[:1].isupper() \
+                and not h.is_sent_start and normalise_name(h.text) not in STOP_NAMES and not h.ent_type_:
+            s_, e_ = _trim(doc, min(c.i for c in h.subtree if c.dep_ == "compound" or c.i == h.i), h.i + 1)
+            if s_ < e_:
+                out.append(Span(s_, e_, doc[s_:e_].text, cls, "context"))
+                taken = taken | set(range(s_, e_))
         # proper-noun or model-id modifiers left of the type word, past generic nouns
         # ("AMD Instinct graphics processors")
         i = tok.i - 1
@@ -253,7 +279,55 @@ def find_mentions(doc, gaz: Gazetteer) -> list[Span]:
     spans += _short_names(doc, spans, taken)
     taken = {i for s in spans for i in range(s.start, s.end)}
     spans += _short_org_names(doc, spans, taken)
+    spans = _coordinated_people(doc, spans)
+    for s in spans:  # "... including Yi-34B." : the sentence's full stop is not part of the name
+        last = doc[s.end - 1]
+        if s.text.endswith(".") and len(last.text) > 1 and last.text not in ABBREVIATIONS and (
+                last.i + 1 == len(doc) or last.i + 1 >= last.sent.end or doc[last.i + 1].is_space):
+            s.text = s.text[:-1]
     return sorted(spans, key=lambda s: s.start)
+
+
+ABBREVIATIONS = {"U.S.", "U.K.", "Inc.", "Corp.", "Co.", "Ltd.", "Jr.", "Sr.", "L.P.", "S.A.",
+                 "N.V.", "A.G.", "P.B.C.", "E.U.", "U.A.E."}
+
+
+def _name_tokens(doc, head: int, taken: set[int]) -> tuple[int, int] | None:
+    """The proper-noun name headed at token `head` ('Anastasis Germanidis'), if it is one."""
+    def namey(t):
+        return t.pos_ == "PROPN" and t.text[:1].isupper() and t.is_alpha and t.i not in taken \
+            and normalise_name(t.text) not in STOP_NAMES
+    if not namey(doc[head]):
+        return None
+    start = head
+    while start > 0 and doc[start - 1].dep_ == "compound" and doc[start - 1].head.i == head \
+            and namey(doc[start - 1]):
+        start -= 1
+    return start, head + 1
+
+
+def _coordinated_people(doc, spans: list[Span]) -> list[Span]:
+    """People the NER cut short or missed in a list of people: 'founded by Cristóbal
+    Valenzuela, Alejandro Matamala and Anastasis Germanidis'. A full name (two or more
+    proper nouns) coordinated with a known person is a person too."""
+    taken = {i for s in spans for i in range(s.start, s.end)}
+    people = [s for s in spans if s.cls == "Person" and not s.heading]
+    out = list(spans)
+    for s in people:   # "Alejandro" left out of a PERSON span "Matamala"
+        if s.source == "ner" and s.end - s.start == 1:
+            got = _name_tokens(doc, s.end - 1, taken - {s.start})
+            if got and got[0] < s.start:
+                taken |= set(range(got[0], s.start))
+                s.start, s.text = got[0], doc[got[0]:s.end].text
+    for s in people:
+        for c in doc[s.end - 1].conjuncts:
+            if c.i in taken:
+                continue
+            got = _name_tokens(doc, c.i, taken)
+            if got and got[1] - got[0] >= 2 and not _is_heading(doc[c.i].sent):
+                out.append(Span(got[0], got[1], doc[got[0]:got[1]].text, "Person", "context"))
+                taken |= set(range(*got))
+    return out
 
 
 def short_name_parts(spans) -> dict[str, Span]:

@@ -3,7 +3,7 @@ definite descriptions ("the lab"), relative pronouns and appositions, ranked by 
 from __future__ import annotations
 
 from ingest.grammar import conjuncts, preps_of
-from ingest.lexicon import DEFINITE, TYPE_ROOT
+from ingest.lexicon import DEFINITE, PEOPLE_NOUNS, TYPE_ROOT
 from kg.vocab import root
 
 OTHER_PARTY_VERBS = {"hire", "recruit", "poach", "acquire", "buy", "invest", "back", "fund", "sue"}
@@ -15,8 +15,9 @@ class Frame:
     """Entity lookup over a parsed doc: token -> entity key, with anaphora."""
 
     def __init__(self, doc, token_entity: dict[int, str], classes: dict[str, str],
-                 place_keys: dict[str, str]):
+                 place_keys: dict[str, str], makers: dict[str, str] | None = None):
         self.doc = doc
+        self.makers = makers or {}      # product key -> its maker's key, both named in the article
         self.tok = token_entity
         self.cls = classes              # entity key -> class
         self.place_keys = place_keys    # canonical place name -> key, for demonyms
@@ -75,6 +76,10 @@ class Frame:
                 return got[0] if got else None
         if t.dep_ == "appos" and t.head.i in self.tok:  # "Moonshot AI, the developer of Kimi"
             return self.tok[t.head.i]
+        if t.lemma_.lower() in ("maker", "developer", "creator", "owner") and t.pos_ == "NOUN":
+            for c in t.children:  # "the ChatGPT maker": the article names OpenAI, its maker
+                if c.dep_ == "compound" and self.tok.get(c.i) in self.makers:
+                    return self.makers[self.tok[c.i]]
         if t.pos_ == "NOUN" and any(c.lower_ == "the" for c in t.children) and not any(
                 c.dep_ in ("compound", "appos") and not (  # "the San Francisco company"
                     c.i in self.tok and root(self.cls[self.tok[c.i]]) == "Place")
@@ -127,12 +132,15 @@ class Frame:
         while self._done < min(upto, len(self._sents)):
             n = self._done
             self._done += 1
-            for tok in self._sents[n]:
-                if tok.dep_ not in ("nsubj", "nsubjpass"):
+            sent = self._sents[n]
+            fragment = sent.root.i in self.tok and not any(  # "Thinking Machines Lab, a startup
+                c.dep_ in ("nsubj", "nsubjpass") for c in sent.root.children)  # ..., launched in"
+            for tok in sent:
+                if tok.dep_ not in ("nsubj", "nsubjpass") and not (fragment and tok.i == sent.root.i):
                     continue
                 keys = set()
                 for c in (tok, *tok.children, *conjuncts(tok)):
-                    if c is tok or c.dep_ in ("compound", "appos", "conj"):
+                    if c.i == tok.i or c.dep_ in ("compound", "appos", "conj"):
                         if c.i in self.tok:
                             keys.add(self.tok[c.i])
                         for g in c.children:  # "Amazon CEO Andy Jassy"
@@ -326,10 +334,19 @@ class Frame:
             if group:
                 return group
         out: list[str] = []
-        for head in [t, *conjuncts(t)]:
+        heads = [t, *conjuncts(t)]
+        key0 = self.tok.get(t.i)
+        for c in t.children:  # "Zhipu AI, MiniMax and 01.AI compete": a list parsed as apposition
+            if c.dep_ == "appos" and key0 and c.i in self.tok and any(
+                    d.dep_ == "cc" for d in c.children) and conjuncts(c) and \
+                    root(self.cls[self.tok[c.i]]) == root(self.cls[key0]):
+                heads += [c, *conjuncts(c)]
+        for head in heads:
             key = self.at(head)
             if key is None and climb and head.dep_ == "appos" and head.head.i in self.tok:
                 key = self.tok[head.head.i]  # "Google DeepMind, the Alphabet unit": the unit is DeepMind
+            if key is None and head.lemma_.lower() in PEOPLE_NOUNS and head.tag_ == "NNS":
+                continue  # "former OpenAI employees", "four MIT graduates": people, not the org
             if key is None:
                 parts = [c for c in head.children
                          if c.dep_ in ("compound", "appos", "amod", "nmod", "npadvmod", "nummod")

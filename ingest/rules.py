@@ -13,15 +13,20 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from importlib import resources
 
-from ingest.grammar import hedged, is_passive, lemma_of, noun_verb, np_hedged, preps_of
+from ingest.grammar import conjuncts, hedged, is_passive, lemma_of, noun_verb, np_hedged, preps_of
 from ingest.lexicon import (
+    APPOINT_VERBS,
+    BACKED_WORDS,
+    DEFINITE,
     DEMONYMS,
+    JOB_NOUNS,
     MAKER_NOUNS,
     OBJ_DEPS,
     ORG_HEADS,
     ORG_OF_ROLE,
     PARTNER_NOUNS,
     PRIORS,
+    RELATIONAL_NOUNS,
     ROLE_FOUNDED,
     ROLE_LEADS,
     ROLE_WORDS,
@@ -29,7 +34,9 @@ from ingest.lexicon import (
     ROUND_NOUNS,
     RULESET,
     SUBJ_DEPS,
+    TYPE_ROOT,
     VERB_FRAMES,
+    WORKPLACE_NOUNS,
 )
 from ingest.reference import Frame
 from kg.vocab import accepts, root
@@ -65,6 +72,11 @@ class Found:
     anchor: int | None = None   # token index of the trigger whose clause states the fact
 
 
+# "its planned acquisition of X", "the failed takeover of Y": not a stated fact
+UNREAL_DEAL = {"planned", "proposed", "potential", "possible", "rumored", "rumoured", "mooted",
+               "failed", "abandoned", "aborted", "collapsed", "scrapped", "attempted", "hypothetical"}
+
+
 class Rules:
     """All rules for one sentence; yields Found relations."""
 
@@ -81,7 +93,7 @@ class Rules:
             frame = VERB_FRAMES.get(lemma_of(t))
             if frame and (t.pos_ in ("VERB", "AUX") or t.tag_.startswith("VB") or noun_verb(t)):
                 yield from self._verb(t, frame)
-            if t.lower_ in ROUND_NOUNS and t.pos_ in ("NOUN", "PROPN"):
+            if is_round(t) and t.pos_ in ("NOUN", "PROPN"):
                 yield from self._round_led_by(t)
             if t.lower_ in PARTNER_NOUNS and t.pos_ == "NOUN":
                 yield from self._partner_noun(t)
@@ -107,12 +119,20 @@ class Rules:
             if t.lemma_.lower() in ("production", "development", "release", "launch", "rollout",
                                     "unveiling", "debut") and t.pos_ == "NOUN":
                 yield from self._production(t)
+            if t.lemma_.lower() in ("acquisition", "purchase", "takeover", "buyout") and t.pos_ == "NOUN":
+                yield from self._acquisition(t)
+            if t.lemma_.lower() in ("investment", "bet") and t.pos_ == "NOUN" and t.dep_ in OBJ_DEPS:
+                yield from self._investment(t)
             if t.lemma_.lower() == "stake" and t.pos_ == "NOUN":
                 yield from self._stake(t)
             if t.lemma_.lower() == "competition" and t.pos_ == "NOUN":
                 yield from self._competition(t)
             if t.lemma_.lower() in ("office", "headquarters", "hq", "campus", "hub") and t.pos_ == "NOUN":
                 yield from self._office(t)
+            if lemma_of(t) in APPOINT_VERBS and t.pos_ == "VERB":
+                yield from self._appoint(t)
+            if t.lower_ in BACKED_WORDS and t.i >= 2 and t.doc[t.i - 1].text == "-":
+                yield from self._backed(t)
             if t.lower_ == "based" or (t.lower_ == "headquartered" and t.dep_ == "amod"):
                 yield from self._based(t)
             if t.ent_type_ == "NORP" or t.lower_ in DEMONYMS or (
@@ -140,7 +160,8 @@ class Rules:
             low = doc[j].lower_
             if low in ROLE_WORDS or doc[j].lemma_.lower() in ROLE_WORDS:
                 words.append(doc[j].lemma_.lower() if low not in ROLE_WORDS else low)
-            elif not (low in ("and", "-", "the", "a", "an", "its") and words or low in ("the", "a", "an", "its")):
+            elif not (low in ("and", "-", "the", "a", "an", "its", "fellow", "another") and words
+                      or low in ("the", "a", "an", "its", "fellow", "another")):
                 break
             j += 1
         while j > i and doc[j - 1].lower_ in ("and", "-", "the", "a", "an"):
@@ -173,8 +194,9 @@ class Rules:
                     continue
                 if org is None and stop < sent.end and doc[stop].lower_ in ("of", "at"):
                     after = next((s for s in spans if s[0] == stop + 1), None)
-                    if after and kinds[after[2]] == "Organization":
-                        org = after[2]
+                    if after and kinds[after[2]] == "Organization" and not (
+                            after[1] + 1 < sent.end and doc[after[1]].tag_ == "POS"):
+                        org = after[2]  # not "chief executive of Google's cloud unit"
                 if org is not None:
                     yield from self._role_facts(key, org, words)
 
@@ -214,6 +236,9 @@ class Rules:
             if cur.dep_ in ("xcomp", "advcl", "conj", "ccomp") and cur.head.i != cur.i:
                 cur = cur.head
                 subs = [k for c in cur.children if c.dep_ in SUBJ_DEPS for k in self.f.np(c, climb=True)]
+                if not subs and v.dep_ == "conj" and cur.i == v.head.i:
+                    # "X is based in Toronto and has offices in London": the shared surface subject
+                    subs = [k for c in cur.children if c.dep_ == "nsubjpass" for k in self.f.np(c, climb=True)]
                 if not subs and cur.dep_ != "ROOT":
                     continue
                 if not subs:  # "Operating from Beijing, the lab's ..." : owner of the subject
@@ -247,8 +272,14 @@ class Rules:
                     if o.dep_ == "pobj":
                         agents += self.f.owner_np(o)
         if not objs and v.dep_ == "relcl" and frame in ("found", "develop", "acquire", "fund") and \
-                not any(c.dep_ in OBJ_DEPS for c in v.children):
-            objs = self.f.np(v.head, climb=True)  # "xAI, the company Elon Musk founded in 2023"
+                all(c.lower_ in ("that", "which", "whom") for c in v.children if c.dep_ in OBJ_DEPS):
+            # "xAI, the company Elon Musk founded in 2023", "a startup that Ren Ito co-founded"
+            objs = self._antecedent(v.head)
+        if v.dep_ == "acl" and frame in ("found", "acquire") and not agents and v.i > 0 and \
+                v.doc[v.i - 1].dep_ == "appos" and v.doc[v.i - 1].head.i == v.head.i and \
+                (v.i - 1) in self.f.tok and root(self.f.cls[self.f.tok[v.i - 1]]) == "Person":
+            # "the company Elon Musk founded in 2023" parsed as an apposition and a participle
+            subs, objs, passive, rule = [self.f.tok[v.i - 1]], self._antecedent(v.head), False, "svo"
         if passive and not objs and v.dep_ == "conj":  # "is built from dies and is made by TSMC"
             objs = [k for c in v.head.children if c.dep_ in ("nsubjpass", "nsubj") for k in self.f.np(c, climb=True)]
         if passive:
@@ -288,6 +319,13 @@ class Rules:
                 # "co-founded X with Y", "was co-founded by X, together with Y and Z"
                 subs = subs + [k for w, o in preps if w in ("with", "alongside")
                                for k in self.f.np(o, climb=True) if k not in objs]
+                # "co-founded by A, now its chief executive, together with B and C"
+                subs = subs + [k for a in v.children if a.dep_ == "agent" for o in a.children
+                               if o.dep_ == "pobj" for w in o.children
+                               if w.dep_ == "prep" and w.lower_ == "with"
+                               and any(c.lower_ in ("together", "along") for c in w.children)
+                               for p in w.children if p.dep_ == "pobj"
+                               for k in self.f.np(p, climb=True) if k not in objs]
                 if lemma in ("found", "co-found", "cofound", "establish") and passive:
                     for o in objs:  # "DeepMind was founded in London", "a designer founded in Israel"
                         for w, p in preps:
@@ -329,6 +367,12 @@ class Rules:
 
         elif frame == "fund":
             if lemma == "raise":  # "X raised $N from Y": Y funds X
+                raisers = [k for k in subs if root(self.f.cls[k]) == "Organization"]
+                if any(c.lemma_.lower() in ("investment", "stake", "bet") for c in v.children
+                       if c.dep_ in OBJ_DEPS):
+                    return  # "Amazon raised its investment in X": see _investment
+                if raisers and not hedge:
+                    self.last_funded = raisers[0]  # "..., with A and B taking part"
                 for w, o in preps:
                     if w in ("from", "by"):
                         for funder in self.f.np(o, climb=True):
@@ -336,8 +380,10 @@ class Rules:
                                 yield from self._emit(funder, "funds", s, rule, hedge)
                 return
             money = [c for c in v.children if c.dep_ in OBJ_DEPS]
+            into = ("in", "into", "to") if lemma in ("commit", "pledge", "pour", "inject") and any(
+                m.ent_type_ == "MONEY" for m in money) else ("in", "into")  # "committed $4bn to X"
             targets = objs + [k for w, o in preps + [x for m in money for x in preps_of(m)]
-                              if w in ("in", "into") for k in self.f.np(o, climb=True)]
+                              if w in into for k in self.f.np(o, climb=True)]
             if not targets and lemma == "invest" and self.last_funded:  # "OpenAI invested through its fund"
                 targets = [self.last_funded]
             for s in subs:
@@ -377,6 +423,8 @@ class Rules:
                         yield from self._emit(s, "partners_with", o, rule, hedge)
         elif frame == "compete":
             others = objs + [k for w, o in preps if w in ("with", "against") for k in self.f.np(o, climb=True)]
+            if any(o.lower_ in ("one", "each") for _w, o in preps):  # "compete with one another"
+                others += subs
             for s in subs:
                 for o in others:
                     yield from self._emit(s, "competes_with", o, rule, hedge)
@@ -399,6 +447,11 @@ class Rules:
                     if root(self.f.cls[s]) == "Person":
                         for o in objs:
                             yield from self._emit(s, "leads", o, rule, hedge)
+                        for c in v.children:  # "who ran Google's operations in China"
+                            if c.dep_ in OBJ_DEPS and c.lemma_.lower() in WORKPLACE_NOUNS \
+                                    and c.i not in self.f.tok:
+                                for k in self._poss_owner(c):
+                                    yield from self._emit(s, "works_for", k, rule, hedge)
                 return
             on = [k for w, o in preps if w in ("on", "with") for k in self.f.np(o, climb=True)]
             obj_toks = [c for c in v.children if c.dep_ in OBJ_DEPS]
@@ -447,7 +500,13 @@ class Rules:
             for s in subs:
                 for w, o in preps:
                     if w in at_words or (lemma == "move" and w == "to"):
-                        for k in self.f.np(o, climb=True) + self.f.owner_np(o):
+                        got = self.f.np(o, climb=True) + self.f.owner_np(o)
+                        if not got and o.lemma_.lower() in WORKPLACE_NOUNS:
+                            got = self._poss_owner(o)   # "came from Meta's AI research lab"
+                        if not got and o.lemma_.lower() in JOB_NOUNS:  # "moved to a role at Google"
+                            got = [k for _w, x in preps_of(o, ("at", "with", "in"))
+                                   for k in self.f.np(x, climb=True)]
+                        for k in got:
                             yield from self._emit(s, "works_for", k, rule, hedge)
         elif frame == "locate":
             places = [k for w, o in preps if w in ("in", "from", "out") for k in self.f.np(o)]
@@ -458,6 +517,19 @@ class Rules:
             for s in holders:
                 for p in places:
                     yield from self._emit(s, "located_in", p, "based" if lemma in ("base", "headquarter", "headquartered") else rule, hedge)
+
+    def _poss_owner(self, n) -> list[str]:
+        """The organisation a possessive before n names: 'Google's operations' -> Google."""
+        return [k for c in n.children if c.dep_ == "poss" for k in [self.f.at(c)]
+                if k and root(self.f.cls[k]) == "Organization"]
+
+    def _antecedent(self, n) -> list[str]:
+        """What a noun a relative clause hangs on denotes: 'xAI, the company (that) ...',
+        'Sakana AI is a startup that ...'."""
+        got = self.f.np(n, climb=True)
+        if not got and n.dep_ in ("attr", "oprd") and n.head.lemma_ in ("be", "become", "remain"):
+            got = [k for c in n.head.children if c.dep_ in SUBJ_DEPS for k in self.f.np(c, climb=True)]
+        return got
 
     def _employer(self, person: str) -> str | None:
         """For a person named with a role compound ("Nvidia CEO Jensen Huang"), the company."""
@@ -504,7 +576,11 @@ class Rules:
     def _round(self, v, subs, hedge) -> Iterator[Found]:
         for c in v.children:
             if c.dep_ in OBJ_DEPS and c.lower_ in ROUND_NOUNS:
-                for target in self._round_target(c):
+                targets = [k for k in self._round_target(c) if k not in subs]
+                if not targets and any(g.dep_ == "poss" and g.lower_ == "its" for g in c.children):
+                    got = self.f.recent(c, {"Organization"}, exclude=set(subs))  # "A and B co-led its round"
+                    targets = [got] if got else []
+                for target in targets:
                     for s in subs:
                         yield from self._emit(s, "funds", target, "round-lead", hedge)
 
@@ -515,9 +591,11 @@ class Rules:
         got = got or [k for c in r.children if c.dep_ == "poss" for k in [self.f.at(c)] if k]
         got = got or [k for c in r.children if c.dep_ == "relcl" and lemma_of(c) == "value"
                       for d in c.children if d.dep_ in OBJ_DEPS for k in self.f.np(d)]
+        if not got and r.dep_ == "nsubj" and lemma_of(r.head) == "value":  # "a round ... valued X at"
+            got = [k for d in r.head.children if d.dep_ in OBJ_DEPS for k in self.f.np(d)]
         if not got:
             v = r.head.head if r.dep_ == "pobj" else r.head
-            if lemma_of(v) in ("raise", "close", "secure", "announce", "complete", "land"):
+            if lemma_of(v) in ("raise", "close", "secure", "announce", "complete", "land", "value"):
                 got = [k for c in v.children if c.dep_ in ("nsubj", "nsubjpass") for k in self.f.np(c, climb=True)]
         if not got and self.last_funded:
             got = [self.last_funded]
@@ -526,7 +604,7 @@ class Rules:
     def _round_led_by(self, r) -> Iterator[Found]:
         """'(raised $N) in a round led by X', 'a Series C round that was led by ASML'."""
         for c in r.children:
-            if c.dep_ in ("acl", "relcl") and lemma_of(c) == "lead" and any(
+            if c.dep_ in ("acl", "relcl") and lemma_of(c) in ("lead", "co-lead") and any(
                     a.dep_ == "agent" for a in c.children):
                 leaders = [k for a in c.children if a.dep_ == "agent"
                            for o in a.children if o.dep_ == "pobj" for k in self.f.np(o)]
@@ -618,6 +696,10 @@ class Rules:
                         yield from self._emit(k, pred, owner, "poss-role", hedge)
             return
         targets = self.f.np(h)
+        # "OpenAI's GPT-4o and Google's Gemini": a coordinate with its own possessor is not ours
+        targets = [k for k in targets if not any(
+            self.f.tok.get(c.i) == k and any(g.dep_ == "poss" and g.i != p.i for g in c.children)
+            for c in conjuncts(h))]
         if not targets and h.dep_ in ("compound", "nmod") and h.head.i in self.f.tok:
             targets = [self.f.tok[h.head.i]]  # "DeepSeek's language model R1"
         if not targets and h.dep_ == "appos" and h.head.i in self.f.tok:
@@ -627,11 +709,18 @@ class Rules:
             targets = [k for c in verb.children if c.dep_ == "dobj" for k in self.f.np(c)]
             if not targets and verb.dep_ == "relcl":
                 targets = self.f.np(verb.head)
-        elif not targets and h.dep_ == "nsubj" and h.head.lemma_ in ("include", "be", "comprise"):
+        elif not targets and h.dep_ == "nsubj" and h.head.lemma_ in ("include", "be", "comprise") and (
+                h.lemma_.lower() in TYPE_ROOT or h.lemma_.lower() in ("lineup", "portfolio", "offering")):
             # "Its flagship Command models include Command R+ and Command A"
             targets = [k for c in h.head.children if c.dep_ in ("dobj", "attr") for k in self.f.np(c)]
         if not targets and h.dep_ == "appos":
             return
+        if not targets and owner_root == "Place" and h.lemma_.lower() in DEFINITE and h.dep_ == "pobj" \
+                and h.head.lower_ == "of" and h.head.head.lower_ in ("one", "some", "two", "three"):
+            one = h.head.head  # "Cohere has become one of Canada's largest AI companies"
+            if one.dep_ in ("attr", "oprd") or (one.dep_ == "appos" and one.head.i in self.f.tok):
+                targets = self._antecedent(one) if one.dep_ != "appos" else [self.f.tok[one.head.i]]
+                targets = [k for k in targets if root(self.f.cls[k]) == "Organization"]
         for t in targets:
             if t == owner:
                 continue
@@ -642,7 +731,7 @@ class Rules:
                 if troot in ("AIModel", "Product") or (troot == "Hardware" and tcls != "Supercomputer"
                                                         and lemma not in ("cluster", "supercomputer")):
                     yield from self._emit(owner, "develops", t, "poss", hedge)
-                elif troot in ("Hardware", "Organization"):
+                elif troot in ("Hardware", "Organization") and lemma not in RELATIONAL_NOUNS:
                     yield from self._emit(owner, "owns", t, "poss", hedge, 0.9)
             elif owner_root == "Organization" and troot == "Person":
                 roles = [c for c in h.children if c.dep_ in ("compound", "amod") and
@@ -696,22 +785,33 @@ class Rules:
                 funders = [k for c in verb.children if c.dep_ == "nsubj" for k in self.f.np(c)]
             else:                                                    # "counts A and B among its investors"
                 funders = [k for c in verb.children if c.dep_ == "dobj" for k in self.f.np(c)]
+                # "$6 billion followed, with Nvidia and AMD among the strategic investors"
+                funders = funders or [k for _w, o in preps_of(verb, ("with",)) for k in self.f.np(o)]
+        elif lemma in ("investor", "backer", "participant", "shareholder") and any(
+                w in ("including", "such", "like") for w, _o in preps_of(t, ("including", "such", "like"))):
+            # "funding from investors including A, B and C", "backers such as A"
+            funders = [k for _w, o in preps_of(t, ("including", "such", "like", "as")) for k in self.f.np(o)]
+            target = owner
         elif lemma == "part" and t.head.lemma_ == "take":            # "A took part in X's round"
             verb = t.head
             funders = [k for c in verb.children if c.dep_ in ("nsubj",) for k in self.f.np(c)]
             funders += [k for c in verb.children if c.dep_ == "nsubj" and c.lower_ == "which"
                         for k in []]
             for _w, o in preps_of(verb, ("in",)):
-                if o.lower_ in ROUND_NOUNS or o.lemma_.lower() in ROUND_NOUNS:
+                if is_round(o) or o.lemma_.lower() in ROUND_NOUNS:
                     target = self._round_target(o)
-            if not funders and verb.head.lower_ in ROUND_NOUNS:      # "a Series A in which A took part"
-                funders = [k for c in verb.children if c.dep_ == "nsubj" for k in self.f.np(c)]
+            if verb.dep_ == "relcl" and is_round(verb.head):          # "a Series A in which A took part"
+                target = target or self._round_target(verb.head)
+            if not funders and verb.lower_ == "taking":  # "..., with A, B and C taking part"
+                funders = self._with_list_before(verb)
+                if verb.dep_ == "acl" and is_round(verb.head):
+                    target = target or self._round_target(verb.head)
         elif lemma_of(t) in ("participate", "join") and t.pos_ == "VERB":
             subs = [k for c in t.children if c.dep_ == "nsubj" for k in self.f.np(c)]
             if not subs and t.dep_ in ("acl", "advcl", "pcomp", "xcomp") and t.head.i in self.f.tok:
                 subs = self.f.np(t.head)                              # "with Nvidia and SoftBank participating"
-            in_round = any(o.lower_ in ROUND_NOUNS for _, o in preps_of(t)) or any(
-                c.lower_ in ROUND_NOUNS for c in t.children if c.dep_ in OBJ_DEPS)
+            in_round = any(is_round(o) for _, o in preps_of(t)) or any(
+                is_round(c) for c in t.children if c.dep_ in OBJ_DEPS)
             investors_joining = lemma_of(t) == "join" and self.last_funded and subs and not any(
                 c.dep_ in OBJ_DEPS for c in t.children) and all(self.f.cls[k] == "Investor" for k in subs)
             if not in_round and not (lemma_of(t) == "participate" and self.last_funded) \
@@ -729,6 +829,48 @@ class Rules:
             for x in target:
                 yield from self._emit(f, "funds", x, "participants" if lemma != "backer" else "backers",
                                       hedged(t))
+
+    def _with_list_before(self, v) -> list[str]:
+        """Entities listed between 'with' and the participle v: 'with A, B and C taking part'
+        (read from the surface; the parser often hangs the list elsewhere)."""
+        doc, keys, j = self.f.doc, [], v.i - 1
+        while j >= v.sent.start:
+            if j in self.f.tok:
+                keys.append(self.f.tok[j])
+            elif doc[j].lower_ == "with":
+                return list(dict.fromkeys(reversed(keys)))
+            elif not (doc[j].is_punct or doc[j].lower_ in ("and", "also", "both")):
+                return []
+            j -= 1
+        return []
+
+    def _acquisition(self, n) -> Iterator[Found]:
+        """'Nvidia completed its acquisition of Run:ai', 'its $6.9 billion purchase of Mellanox',
+        'Microsoft's takeover of Activision': the possessor (else the clause's subject) buys."""
+        bought = [k for _w, o in preps_of(n, ("of",)) for k in self.f.np(o, climb=True)]
+        if not bought:
+            return
+        buyers = [k for c in n.children if c.dep_ == "poss" for k in [self.f.at(c)] if k]
+        if not buyers and n.dep_ in OBJ_DEPS and lemma_of(n.head) in ("complete", "close", "announce",
+                                                                      "finalize", "finalise"):
+            buyers, _ = self._subjects(n.head)
+        hedge = np_hedged(n) or (n.dep_ in OBJ_DEPS and hedged(n.head)) or any(
+            c.lower_ in UNREAL_DEAL for c in n.children if c.dep_ in ("amod", "compound"))
+        for b in buyers:
+            for o in bought:
+                pred = "acquires" if root(self.f.cls[o]) == "Organization" else "owns"
+                yield from self._emit(b, pred, o, "svo", hedge)
+
+    def _investment(self, n) -> Iterator[Found]:
+        """'Microsoft made a small investment in Mistral AI', 'A announced a $1bn bet on B'."""
+        if lemma_of(n.head) not in ("make", "announce", "complete", "finalize", "finalise", "place",
+                                    "raise", "increase", "boost", "double", "expand", "triple"):
+            return
+        targets = [k for _w, o in preps_of(n, ("in", "into", "on")) for k in self.f.np(o, climb=True)]
+        subs, _ = self._subjects(n.head)
+        for s in subs:
+            for o in targets:
+                yield from self._emit(s, "funds", o, "svo", hedged(n.head) or np_hedged(n))
 
     def _stint(self, n) -> Iterator[Found]:
         """'after a short stint at Anthropic', 'his career at Google': worked there."""
@@ -780,6 +922,8 @@ class Rules:
     def _office(self, n) -> Iterator[Found]:
         """'has offices in San Francisco and London', 'with a large office in Paris'."""
         places = [k for w, o in preps_of(n, ("in",)) for k in self.f.np(o)]
+        if not places and n.dep_ == "dobj" and n.head.lemma_ in ("have", "open", "keep", "run"):
+            places = [k for w, o in preps_of(n.head, ("in",)) for k in self.f.np(o)]  # "has offices | in X"
         places = [k for k in places if root(self.f.cls[k]) == "Place"]
         if not places:
             return
@@ -898,6 +1042,8 @@ class Rules:
                    and c.i in self.f.tok and root(self.f.cls[self.f.tok[c.i]]) == "Organization"]
         pred = ORG_OF_ROLE[n.lemma_.lower()]
         hedge = np_hedged(n)
+        if not others and n.tag_ == "NNS" and n.dep_ == "attr" and pred in ("competes_with", "partners_with"):
+            others = heads   # "ByteDance and Tencent are rivals"
         for x in heads:
             for y in others:
                 if pred == "owns":      # X is a subsidiary of Y
@@ -906,6 +1052,79 @@ class Rules:
                     yield from self._emit(x, "owns", y, "org-role", hedge)
                 else:
                     yield from self._emit(x, pred, y, "org-role", hedge)
+
+    def _appoint(self, v) -> Iterator[Found]:
+        """'X named Y (as) its chief executive', 'Y was named CEO of X', 'Y was promoted to
+        chief research officer at X', 'X named Z its primary partner' (read from the surface
+        of the clause: the parser labels these small clauses in many ways)."""
+        doc, sent = self.f.doc, v.sent
+        kinds = {i: root(self.f.cls[k]) for i, k in self.f.tok.items() if sent.start <= i < sent.end}
+        after = [i for i in sorted(kinds) if i > v.i]
+        before = [i for i in sorted(kinds) if i < v.i]
+        passive = any(c.dep_ == "auxpass" for c in v.children) or (
+            before and kinds[before[-1]] == "Person" and doc[v.i - 1].lower_ in ("was", "been", "is", "be"))
+        # the appointee: the first name after the verb (active), the name before it (passive)
+        if passive:
+            who = self.f.tok[before[-1]] if before and kinds[before[-1]] == "Person" else None
+            j = v.i + 1
+        else:
+            if not after:
+                return
+            first = after[0]
+            who = self.f.tok[first]
+            j = first + 1
+            while j < sent.end and self.f.tok.get(j) == who:
+                j += 1
+        if who is None:
+            return
+        while j < sent.end and doc[j].lower_ in ("as", "to", "its", "the", "their", "new", "a", "an"):
+            j += 1
+        stop, words = self._role_run(j, sent.end)
+        for k in range(j, min(j + 4, sent.end)) if not words else ():
+            if doc[k].lemma_.lower() in ORG_OF_ROLE:   # "its primary training partner"
+                stop, words = k + 1, [doc[k].lemma_.lower()]
+                break
+            if doc[k].pos_ not in ("ADJ", "NOUN"):
+                break
+        if not words:
+            return
+        org = None
+        if stop + 1 < sent.end and doc[stop].lower_ in ("of", "at") and (stop + 1) in self.f.tok:
+            org = self.f.tok[stop + 1]
+        elif stop < sent.end and doc[stop].lower_ in ("of", "at"):
+            return  # "chief executive of applications": a part of the company, not the company
+        if org is None:
+            subs, _ = self._subjects(v)
+            if not subs and not passive and before and kinds[before[-1]] == "Organization":
+                subs = [self.f.tok[before[-1]]]
+            org = next((k for k in subs if root(self.f.cls[k]) == "Organization"), None)
+        if org is None or root(self.f.cls[org]) != "Organization":
+            return
+        hedge = hedged(v)
+        if root(self.f.cls[who]) == "Person":
+            yield from self._role_facts(who, org, words)
+        elif kinds.get(after[0] if after else -1) == "Organization" and words[-1] in ORG_OF_ROLE:
+            pred = ORG_OF_ROLE[words[-1]]   # "Anthropic named AWS its primary training partner"
+            if pred in ("partners_with", "competes_with"):
+                yield from self._emit(org, pred, who, "svo", hedge)
+
+    def _backed(self, t) -> Iterator[Found]:
+        """'Microsoft-backed OpenAI', 'the SoftBank-owned chip designer Arm' (read from the
+        surface: the parser rarely gets these compounds right)."""
+        doc = self.f.doc
+        backer = self.f.tok.get(t.i - 2)
+        if backer is None:
+            return
+        target = None
+        for j in range(t.i + 1, min(t.i + 5, t.sent.end)):
+            if j in self.f.tok:
+                target = self.f.tok[j]
+                break
+            if doc[j].is_punct or doc[j].pos_ in ("VERB", "AUX", "ADP", "CCONJ", "PRON", "DET", "NUM"):
+                return
+        if target is None or target == backer:
+            return
+        yield from self._emit(backer, BACKED_WORDS[t.lower_], target, "backed", np_hedged(t.head))
 
     def _based(self, t) -> Iterator[Found]:
         """'the Paris-based Mistral', 'X, based in Y' (the latter handled by the verb frame)."""
@@ -946,10 +1165,20 @@ class Rules:
             holders = [self.f.tok[head.i]]
         elif head.lower_ in ORG_HEADS:
             holders = self.f.np(head, climb=True)
+            if not holders and head.dep_ == "compound" and head.head.i in self.f.tok:
+                holders = [self.f.tok[head.head.i]]   # "the Abu Dhabi investor MGX"
         else:
             return
         for h in holders:
             yield from self._emit(h, "located_in", key, "demonym", np_hedged(head))
+
+
+def is_round(t) -> bool:
+    """A funding round: 'round', 'funding', 'Series A' (the letter with 'Series' before it)."""
+    if t.lower_ in ROUND_NOUNS:
+        return True
+    return len(t.text) == 1 and t.text.isupper() and any(
+        c.lower_ == "series" for c in t.children if c.dep_ == "compound")
 
 
 def _role_predicate(n, extra=None) -> str | None:
@@ -968,6 +1197,9 @@ def role_predicate(words: set[str]) -> str | None:
             "technology", "scientist", "science", "operating", "financial", "research", "ai",
             "product", "marketing"}):
         return "works_for"
+    if ("executive" in words and not words & (ROLE_LEADS - {"executive"}) and "top" not in words) \
+            or words & {"researcher", "engineer"}:
+        return "works_for"  # "a former executive at SenseTime" (a chief executive leads)
     if words & (ROLE_LEADS | {"ceo"}):
         return "leads"
     if words & ROLE_WORKS:
