@@ -256,7 +256,7 @@ def test_sigkill_part_way_leaves_whole_articles_and_a_rerun_completes(tmp_path, 
             if line.startswith("progress: 100 done") or not line:
                 break
         assert "progress: 100 done" in seen, seen
-        time.sleep(0.3)  # somewhere in the middle of the next batch
+        time.sleep(0.1)  # somewhere in the middle of the next batch
         proc.send_signal(signal.SIGKILL)
         proc.wait(30)
     finally:
