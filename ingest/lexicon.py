@@ -41,6 +41,9 @@ RELATIONAL_NOUNS = {"customer", "client", "supplier", "vendor", "user", "buyer",
 PEOPLE_NOUNS = {"employee", "researcher", "engineer", "executive", "staff", "staffer", "veteran",
                 "alumnus", "alumni", "graduate", "scientist", "worker", "founder", "co-founder",
                 "insider", "official", "manager", "leader", "member", "student", "people"}
+# "its planned acquisition of X", "the failed takeover of Y": not a stated fact
+UNREAL_DEAL = {"planned", "proposed", "potential", "possible", "rumored", "rumoured", "mooted",
+               "failed", "abandoned", "aborted", "collapsed", "scrapped", "attempted", "hypothetical"}
 ROUND_NOUNS = {"round", "funding", "investment", "raise", "financing", "series"}
 ROLE_LEADS = {"ceo", "chief", "executive", "head", "chairman", "chairwoman", "chair", "president",
               "boss", "leader", "mastermind", "visionary", "chairperson", "manager",
@@ -102,6 +105,8 @@ DEFINITE = {  # definite descriptions and the classes they can refer to
     "maker": BUSINESS, "developer": BUSINESS, "creator": BUSINESS,
 }
 
+# "the ChatGPT maker", "Agility Robotics, maker of Digit": a noun naming who makes a thing
+MAKER_EPITHETS = {"maker", "developer", "creator", "manufacturer"}
 MAKER_NOUNS = {"maker", "developer", "creator", "builder", "manufacturer", "designer", "company",
                "lab", "startup", "firm", "team"}
 ROLE_WORDS = {"chief", "executive", "officer", "ceo", "cto", "cfo", "coo", "president", "chairman",

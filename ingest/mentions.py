@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from ingest.gazetteer import Gazetteer
 from ingest.grammar import preps_of
-from ingest.lexicon import DEMONYMS
+from ingest.lexicon import DEMONYMS, MAKER_EPITHETS
 from kg.iri import entity_key, normalise_name
 from kg.vocab import CLASS_PARENT, root
 
@@ -129,8 +129,8 @@ def _context_class(doc, start: int, end: int) -> str | None:
     if r.dep_ == "appos" and r.head.lower_ in TYPE_WORDS:
         return TYPE_WORDS[r.head.lower_]
     # "Agility Robotics, maker of Digit": what a maker makes is a product
-    if r.dep_ == "pobj" and r.head.lower_ == "of" and r.head.head.lemma_.lower() in (
-            "maker", "developer", "creator", "manufacturer") and r.head.head.dep_ == "appos":
+    if r.dep_ == "pobj" and r.head.lower_ == "of" and r.head.head.lemma_.lower() in MAKER_EPITHETS \
+            and r.head.head.dep_ == "appos":
         return "Product"
     # "the startup Mistral": type word just before the name
     if start > 0 and doc[start - 1].lower_ in TYPE_WORDS and doc[start - 1].head.i == r.i:
@@ -178,7 +178,7 @@ def _candidate_names(doc, taken: set[int]) -> list[Span]:
     """Names the NER missed that a type word types: 'its Kimi models', 'the X200 chip'."""
     out = []
     for tok in doc:
-        if tok.lemma_.lower() in ("maker", "developer", "creator", "manufacturer") and tok.dep_ == "appos" \
+        if tok.lemma_.lower() in MAKER_EPITHETS and tok.dep_ == "appos" \
                 and not _is_heading(tok.sent):
             for _w, o in preps_of(tok, ("of",)):  # "Agility Robotics, maker of Digit"
                 if o.i not in taken and o.pos_ == "PROPN" and o.text[:1].isupper() and not o.ent_type_ \

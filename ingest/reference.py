@@ -3,7 +3,7 @@ definite descriptions ("the lab"), relative pronouns and appositions, ranked by 
 from __future__ import annotations
 
 from ingest.grammar import conjuncts, preps_of
-from ingest.lexicon import DEFINITE, PEOPLE_NOUNS, TYPE_ROOT
+from ingest.lexicon import DEFINITE, MAKER_EPITHETS, PEOPLE_NOUNS, TYPE_ROOT
 from kg.vocab import root
 
 OTHER_PARTY_VERBS = {"hire", "recruit", "poach", "acquire", "buy", "invest", "back", "fund", "sue"}
@@ -43,6 +43,10 @@ class Frame:
         self._memo[t.i] = got
         return got
 
+    def possessors(self, t) -> list[str]:
+        """Entities named by t's possessive ("Google's", "its" resolved)."""
+        return [k for c in t.children if c.dep_ == "poss" for k in [self.at(c)] if k]
+
     def _at(self, t) -> str | None:
         """The entity a single token denotes, resolving pronouns and 'the lab'."""
         if t.i in self.tok:
@@ -76,7 +80,7 @@ class Frame:
                 return got[0] if got else None
         if t.dep_ == "appos" and t.head.i in self.tok:  # "Moonshot AI, the developer of Kimi"
             return self.tok[t.head.i]
-        if t.lemma_.lower() in ("maker", "developer", "creator", "owner") and t.pos_ == "NOUN":
+        if t.lemma_.lower() in MAKER_EPITHETS and t.pos_ == "NOUN":
             for c in t.children:  # "the ChatGPT maker": the article names OpenAI, its maker
                 if c.dep_ == "compound" and self.tok.get(c.i) in self.makers:
                     return self.makers[self.tok[c.i]]

@@ -35,6 +35,7 @@ from ingest.lexicon import (
     RULESET,
     SUBJ_DEPS,
     TYPE_ROOT,
+    UNREAL_DEAL,
     VERB_FRAMES,
     WORKPLACE_NOUNS,
 )
@@ -70,11 +71,6 @@ class Found:
     confidence: float
     hedged: bool = False
     anchor: int | None = None   # token index of the trigger whose clause states the fact
-
-
-# "its planned acquisition of X", "the failed takeover of Y": not a stated fact
-UNREAL_DEAL = {"planned", "proposed", "potential", "possible", "rumored", "rumoured", "mooted",
-               "failed", "abandoned", "aborted", "collapsed", "scrapped", "attempted", "hypothetical"}
 
 
 class Rules:
@@ -520,8 +516,7 @@ class Rules:
 
     def _poss_owner(self, n) -> list[str]:
         """The organisation a possessive before n names: 'Google's operations' -> Google."""
-        return [k for c in n.children if c.dep_ == "poss" for k in [self.f.at(c)]
-                if k and root(self.f.cls[k]) == "Organization"]
+        return [k for k in self.f.possessors(n) if root(self.f.cls[k]) == "Organization"]
 
     def _antecedent(self, n) -> list[str]:
         """What a noun a relative clause hangs on denotes: 'xAI, the company (that) ...',
@@ -588,7 +583,7 @@ class Rules:
         """Who a funding round is for: 'a round in X', 'X's round', 'a round that valued X',
         'X raised $N in a round led by ...', else the company last seen raising money."""
         got = [k for _w, o in preps_of(r, ("in", "for", "into")) for k in self.f.np(o, climb=True)]
-        got = got or [k for c in r.children if c.dep_ == "poss" for k in [self.f.at(c)] if k]
+        got = got or self.f.possessors(r)
         got = got or [k for c in r.children if c.dep_ == "relcl" and lemma_of(c) == "value"
                       for d in c.children if d.dep_ in OBJ_DEPS for k in self.f.np(d)]
         if not got and r.dep_ == "nsubj" and lemma_of(r.head) == "value":  # "a round ... valued X at"
@@ -758,7 +753,7 @@ class Rules:
         named = [k for k in dict.fromkeys(named) if root(self.f.cls[k]) == "Organization"]
         if not named:
             return
-        owner = next((k for c in t.children if c.dep_ == "poss" for k in [self.f.at(c)] if k), None)
+        owner = next(iter(self.f.possessors(t)), None)
         if owner is None:
             owner = self.f.recent(t, {"Organization"}, exclude=set(named))
         for k in named:
@@ -772,7 +767,7 @@ class Rules:
         lemma = t.lemma_.lower()
         funders: list[str] = []
         target: list[str] = []
-        owner = [k for c in t.children if c.dep_ == "poss" for k in [self.f.at(c)] if k]
+        owner = self.f.possessors(t)
         if lemma in ("backer", "investor") and t.dep_ == "nsubj":   # "its backers included A, B"
             target = owner
             funders = [k for c in t.head.children if c.dep_ in ("dobj", "attr") for k in self.f.np(c)]
@@ -850,7 +845,7 @@ class Rules:
         bought = [k for _w, o in preps_of(n, ("of",)) for k in self.f.np(o, climb=True)]
         if not bought:
             return
-        buyers = [k for c in n.children if c.dep_ == "poss" for k in [self.f.at(c)] if k]
+        buyers = self.f.possessors(n)
         if not buyers and n.dep_ in OBJ_DEPS and lemma_of(n.head) in ("complete", "close", "announce",
                                                                       "finalize", "finalise"):
             buyers, _ = self._subjects(n.head)
@@ -876,7 +871,7 @@ class Rules:
         """'after a short stint at Anthropic', 'his career at Google': worked there."""
         orgs = [k for _w, o in preps_of(n, ("at", "with")) for k in self.f.np(o, climb=True)
                 if root(self.f.cls[k]) == "Organization"]
-        people = [k for c in n.children if c.dep_ == "poss" for k in [self.f.at(c)] if k]
+        people = self.f.possessors(n)
         if not people:
             v = n.head.head if n.dep_ == "pobj" else n.head
             people, _ = self._subjects(v) if v.pos_ in ("VERB", "AUX") else ([], False)
@@ -890,7 +885,7 @@ class Rules:
                   if root(self.f.cls[k]) in ("AIModel", "Hardware", "Product")]
         if not things:
             return
-        makers = [k for c in n.children if c.dep_ == "poss" for k in [self.f.at(c)] if k]
+        makers = self.f.possessors(n)
         if not makers and n.dep_ in OBJ_DEPS and lemma_of(n.head) in (
                 "begin", "start", "announce", "complete", "finish", "ramp", "expand", "accelerate"):
             makers, _ = self._subjects(n.head)
@@ -927,7 +922,7 @@ class Rules:
         places = [k for k in places if root(self.f.cls[k]) == "Place"]
         if not places:
             return
-        owners = [k for c in n.children if c.dep_ == "poss" for k in [self.f.at(c)] if k]
+        owners = self.f.possessors(n)
         if not owners:
             verb = n.head if n.dep_ in ("dobj", "attr") else (
                 n.head.head if n.dep_ == "pobj" and n.head.lower_ == "with" else None)
@@ -982,7 +977,7 @@ class Rules:
             return
         hedge = np_hedged(n)
         orgs = [k for w, o in preps_of(n, ("of", "at", "behind", "for", "with")) for k in self.f.np(o, climb=True)]
-        orgs += [k for c in n.children if c.dep_ == "poss" for k in [self.f.at(c)] if k]
+        orgs += self.f.possessors(n)
         if not orgs and n.dep_ == "attr":
             orgs = [k for w, o in preps_of(n.head, ("at", "of", "for")) for k in self.f.np(o, climb=True)]
         if not orgs and n.dep_ == "conj":  # "the co-founder and chief executive of Mistral"
@@ -1037,7 +1032,7 @@ class Rules:
         else:
             heads = [k for c in n.head.children if c.dep_ == "nsubj" for k in self.f.np(c)]
         others = [k for w, o in preps_of(n, ("of", "in", "to", "with")) for k in self.f.np(o, climb=True)]
-        others += [k for c in n.children if c.dep_ == "poss" for k in [self.f.at(c)] if k]
+        others += self.f.possessors(n)
         others += [self.f.tok[c.i] for c in n.children if c.dep_ in ("compound", "nmod")
                    and c.i in self.f.tok and root(self.f.cls[self.f.tok[c.i]]) == "Organization"]
         pred = ORG_OF_ROLE[n.lemma_.lower()]
