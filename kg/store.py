@@ -1,8 +1,11 @@
 """The embedded RDF store (pyoxigraph): one named graph per article, replaced atomically."""
 from __future__ import annotations
 
+import fcntl
+import os
 import re
 import time
+from contextlib import contextmanager
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
@@ -13,6 +16,7 @@ from kg.rdfmap import description
 from kg.vocab import KG, PREFIXES
 
 DEFAULT_PATH = "kg-data"
+LOCK_NAME = "kg.lock"  # flock: writers hold it exclusively, `kg serve` shared
 # a SPARQL Update: optional prologue, then an update keyword
 _UPDATE = re.compile(r"(?is)^\s*(?:(?:#[^\n]*\n|PREFIX\s+\S*\s*<[^>]*>|BASE\s*<[^>]*>)\s*)*"
                      r"(?:INSERT|DELETE|DROP|CLEAR|LOAD|CREATE|COPY|MOVE|ADD|WITH)\b")
@@ -23,6 +27,7 @@ class Store:
 
     def __init__(self, path: str | Path | None = None, *, read_only: bool = False):
         self._db: ox.Store | None = None
+        self._lock: int | None = None
         self.path = Path(path) if path is not None else None
         self.read_only = read_only
         try:
@@ -33,8 +38,10 @@ class Store:
                     raise StoreError(f"{self.path}: no store here (run 'kg ingest' first)")
                 self._db = _open_read_only(self.path)
             else:
+                self._lock = _take_lock(self.path, exclusive=True)
                 self._db = ox.Store(str(self.path))
         except (OSError, RuntimeError) as exc:
+            self._release()
             raise StoreError(f"{self.path}: cannot open the store ({_first_line(exc)}); "
                              f"is another kg process writing to it?") from None
 
@@ -143,12 +150,57 @@ INSERT DATA {{
             return
         self.flush()
         self._db = None
+        self._release()
+
+    def _release(self) -> None:
+        if self._lock is not None:
+            os.close(self._lock)  # closing the descriptor drops the flock
+            self._lock = None
 
     @property
     def _ox(self) -> ox.Store:
         if self._db is None:
             raise StoreError(f"{self.path or 'memory'}: the store is closed")
         return self._db
+
+
+def open_store(spec: str | Path | None, *, read_only: bool = False, **options):
+    """The store a `--store` value names: an http(s) URL is a SPARQL server
+    (kg.remote.SparqlStore, `options` go to it), anything else a folder on disk, None memory."""
+    if isinstance(spec, str) and spec.startswith(("http://", "https://")):
+        from kg.remote import SparqlStore
+
+        return SparqlStore(spec, read_only=read_only, **options)
+    return Store(spec, read_only=read_only)
+
+
+@contextmanager
+def serving(path: str | Path):
+    """Hold the store's lock shared while a server reads it, so no writer opens it meanwhile
+    (read-only opening beside a writer is undefined behaviour in RocksDB)."""
+    path = Path(path)
+    if not path.is_dir():
+        raise StoreError(f"{path}: no store here (run 'kg ingest' first)")
+    fd = _take_lock(path, exclusive=False)
+    try:
+        yield
+    finally:
+        os.close(fd)
+
+
+def _take_lock(path: Path, *, exclusive: bool) -> int:
+    path.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path / LOCK_NAME, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(fd, (fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH) | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(fd)
+        if exclusive:
+            raise StoreError(f"{path}: cannot open the store (another kg process is writing to it "
+                             f"or serving it; stop that one first)") from None
+        raise StoreError(f"{path}: cannot serve the store (another kg process is writing to it; "
+                         f"wait for it to finish)") from None
+    return fd
 
 
 _NOT_PLAIN = re.compile(r"(?i)\bGROUP\s+BY\b|\bVALUES\b|\bHAVING\b|"
