@@ -24,8 +24,10 @@ SELECT ?s ?p ?o ?sentence ?conf ?rule ?a ?title ?url ?date WHERE {
 
 
 def to_networkx(kg, *, min_confidence: float = 0.0, min_support: int = 1) -> nx.MultiDiGraph:
-    """Entities as nodes (label, cls, root, aliases, articles); facts as edges keyed by predicate
-    (predicate, support = number of articles, confidence = best evidence, evidence list)."""
+    """Entities as nodes (label, cls = most specific class, types = cls and its superclasses,
+    root, aliases, articles = number of articles mentioning it); facts as edges keyed by
+    predicate (predicate, support = number of articles, confidence = best evidence, evidence
+    list)."""
     g = nx.MultiDiGraph()
     nodes: dict[str, dict] = {}
     for r in kg.query(_NODES):
@@ -44,7 +46,7 @@ def to_networkx(kg, *, min_confidence: float = 0.0, min_support: int = 1) -> nx.
         cls = max(sorted(n["classes"]), key=lambda c: len(ancestors(c)))
         labels = sorted(n["labels"], key=lambda s: (-len(s), s))
         label = labels[0] if labels else iri.rsplit("/", 1)[-1]
-        g.add_node(iri, label=label, cls=cls, root=ancestors(cls)[-1],
+        g.add_node(iri, label=label, cls=cls, types=ancestors(cls), root=ancestors(cls)[-1],
                    aliases=sorted((aliases.get(iri, set()) | set(labels[1:])) - {label}),
                    articles=n["articles"])
     edges: dict[tuple[str, str, str], dict] = {}

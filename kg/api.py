@@ -359,14 +359,201 @@ class KnowledgeGraph:
                 "articles": articles, "facts": facts}
 
     def _find_entity(self, name: str) -> str | None:
-        if name.startswith(("http://", "https://")):
-            found = self.query("ASK { ?a schema:mentions ?e }", bindings={"e": ox.NamedNode(name)})
-            return name if found else None
+        if name.strip().startswith(("http://", "https://")):
+            try:
+                node = ox.NamedNode(name.strip())
+            except ValueError:  # not a valid IRI, so not the IRI of any entity
+                return None
+            found = self.query("ASK { ?a schema:mentions ?e }", bindings={"e": node})
+            return node.value if found else None
         rows = self.query("""SELECT ?q ?e (COUNT(DISTINCT ?a) AS ?n) WHERE {
                 ?a schema:mentions ?e . { ?e rdfs:label ?l } UNION { ?e skos:altLabel ?l }
                 FILTER (LCASE(STR(?l)) = LCASE(?q)) } GROUP BY ?q ?e ORDER BY DESC(?n) ?e LIMIT 1""",
                           bindings={"q": ox.Literal(name.strip())})
         return rows[0]["e"] if rows else None
+
+    # -- exploring (kg/explore.py) --------------------------------------------------------
+    # Entity arguments are names as entity() takes them: a label or alias in any case, or the
+    # entity's IRI. An unknown one raises NotFound naming it (with close matches): unlike
+    # entity(), which answers "is there such an entity?" with None, these methods would
+    # otherwise hide a typo behind an empty or None answer that means something else.
+
+    def search(self, text: str, *, limit: int | None = 10, cls: str | None = None) -> list[dict[str, Any]]:
+        """Entities whose label or an alias contains `text` (any case), best matches first:
+        exact names, then names starting with it, then names with a word starting with it,
+        then the rest; ties go to the entity more articles mention. `cls` keeps one class and
+        its subclasses ("Organization" includes AILab); `limit=None` returns every match.
+
+        Rows: iri, label, class, articles (mentioning it), matched (the label or alias that
+        matched), match ("exact", "prefix", "word" or "substring").
+
+        >>> kg = KnowledgeGraph.memory()
+        >>> _ = kg.ingest_text("Microsoft invested in OpenAI. Sam Altman leads OpenAI.")
+        >>> [(r["label"], r["class"], r["match"]) for r in kg.search("open")]
+        [('OpenAI', 'AILab', 'prefix')]
+        >>> [r["label"] for r in kg.search("a", cls="Person")]
+        ['Sam Altman']
+        """
+        from kg import explore
+
+        return explore.search(self, text, limit=limit, cls=cls)
+
+    def neighbours(self, name: str, depth: int = 1, *, min_confidence: float = 0.0,
+                   min_support: int = 1, predicates: Iterable[str] | str | None = None) -> dict[str, Any]:
+        """The entities within `depth` facts of an entity (either direction), and those facts.
+
+        Only facts with at least `min_support` articles and `min_confidence` are followed, and
+        only the `predicates` named, if given ("funds" or ["funds", "owns"]). Returns a dict:
+        iri, label, depth, entities (rows of iri, label, class, articles, distance; the entity
+        itself first at distance 0, then by distance and articles) and facts (the facts
+        followed, as rows of subject, predicate, object, support, confidence, subject_iri,
+        object_iri, like facts()). `pandas.DataFrame(result["facts"])` makes a table.
+        An unknown name raises NotFound; a depth below 1 raises ConfigError.
+
+        >>> kg = KnowledgeGraph.memory()
+        >>> _ = kg.ingest_text("Sam Altman founded OpenAI. Microsoft invested in OpenAI. "
+        ...                    "Satya Nadella leads Microsoft.")
+        >>> near = kg.neighbours("Sam Altman", depth=2)
+        >>> [(e["label"], e["distance"]) for e in near["entities"]]
+        [('Sam Altman', 0), ('OpenAI', 1), ('Microsoft', 2)]
+        >>> [(f["subject"], f["predicate"], f["object"]) for f in near["facts"]]
+        [('Sam Altman', 'founded', 'OpenAI'), ('Microsoft', 'funds', 'OpenAI')]
+        >>> kg.neighbours("Sam Altmann")
+        Traceback (most recent call last):
+        ...
+        kg.errors.NotFound: unknown entity 'Sam Altmann': no label, alias or IRI matches; did you mean 'Sam Altman'?
+        """
+        from kg import explore
+
+        return explore.neighbours(self, name, depth, min_confidence=min_confidence,
+                                  min_support=min_support, predicates=predicates)
+
+    def path(self, a: str, b: str, *, max_depth: int = 4, min_confidence: float = 0.0,
+             min_support: int = 1, predicates: Iterable[str] | str | None = None,
+             evidence: bool = True) -> list[dict[str, Any]] | None:
+        """A shortest chain of facts linking entity `a` to entity `b`, at most `max_depth` long.
+
+        Facts are followed either way, but each hop is reported as stated: a row of subject,
+        predicate, object, support, confidence, subject_iri, object_iri, `reversed` (True when
+        the chain walks it from object to subject) and, unless `evidence=False`, `evidence`
+        (the rows evidence() gives for that fact). Among equally short chains, the one whose
+        weakest hop has the most support wins. None when no chain of at most `max_depth` facts
+        (passing the same filters as neighbours()) exists; [] when a and b are the same entity.
+
+        >>> kg = KnowledgeGraph.memory()
+        >>> _ = kg.ingest_text("Sam Altman founded OpenAI. Microsoft invested in OpenAI. "
+        ...                    "Satya Nadella leads Microsoft.")
+        >>> hops = kg.path("Sam Altman", "Satya Nadella")
+        >>> [(h["subject"], h["predicate"], h["object"], h["reversed"]) for h in hops]
+        [('Sam Altman', 'founded', 'OpenAI', False), ('Microsoft', 'funds', 'OpenAI', True),
+         ('Satya Nadella', 'leads', 'Microsoft', True)]
+        >>> hops[1]["evidence"][0]["sentence"]
+        'Microsoft invested in OpenAI.'
+        >>> kg.path("Sam Altman", "Satya Nadella", max_depth=2) is None
+        True
+        """
+        from kg import explore
+
+        return explore.path(self, a, b, max_depth=max_depth, min_confidence=min_confidence,
+                            min_support=min_support, predicates=predicates, evidence=evidence)
+
+    def evidence(self, subject: str, predicate: str, object: str) -> list[dict[str, Any]]:
+        """Every statement supporting one fact, oldest article first.
+
+        `subject` and `object` are entity names or IRIs; `predicate` a snake_case name
+        ("founded", "works_for"), the ontology's name ("worksFor", "kg:worksFor") or its IRI.
+        For partners_with and competes_with both directions count. Rows: sentence, article
+        (IRI), title, url, published, confidence, rule, date, amount, currency (the values the
+        statement's own clause gives), start, end (offsets in the article's text), assertion
+        (the IRI of the statement's node). [] when both entities exist but no article states
+        the fact; an unknown entity or predicate raises NotFound.
+
+        >>> kg = KnowledgeGraph.memory()
+        >>> _ = kg.ingest_text("Microsoft invested $10 billion in OpenAI in 2023.", title="Deal",
+        ...                    published="2023-01-23")
+        >>> [(e["sentence"], e["title"], e["published"], e["date"], e["amount"], e["currency"])
+        ...  for e in kg.evidence("Microsoft", "funds", "OpenAI")]
+        [('Microsoft invested $10 billion in OpenAI in 2023.', 'Deal', '2023-01-23', '2023',
+          10000000000.0, 'USD')]
+        >>> kg.evidence("Microsoft", "invests", "OpenAI")
+        Traceback (most recent call last):
+        ...
+        kg.errors.NotFound: unknown predicate 'invests'; valid: founded, leads, works_for, funds, owns, ...
+        """
+        from kg import explore
+
+        return explore.evidence(self, subject, predicate, object)
+
+    def timeline(self, name: str, *, min_confidence: float = 0.0, min_support: int = 1,
+                 predicates: Iterable[str] | str | None = None) -> list[dict[str, Any]]:
+        """An entity's facts in date order, undated ones last.
+
+        A fact's date is the one its own clause states ("invested in OpenAI in 2019"; a fact
+        stated with different dates gives one row per date), else the publication date of the
+        first article stating it. Rows: date, date_source ("stated", "published" or None),
+        subject, predicate, object (labels), direction ("out" when the entity is the subject,
+        "in" when it is the object), other (the other entity's IRI), other_label, amount,
+        currency, support (articles behind the row), confidence, and one sentence and article
+        stating it. Filters as in neighbours().
+
+        >>> kg = KnowledgeGraph.memory()
+        >>> _ = kg.ingest_text("Sam Altman founded OpenAI in 2015. Microsoft invested in OpenAI in 2019. "
+        ...                    "SoftBank invested in OpenAI.", published="2025-04-01")
+        >>> [(t["date"], t["date_source"], t["subject"], t["predicate"], t["object"])
+        ...  for t in kg.timeline("OpenAI")]
+        [('2015', 'stated', 'Sam Altman', 'founded', 'OpenAI'),
+         ('2019', 'stated', 'Microsoft', 'funds', 'OpenAI'),
+         ('2025-04-01', 'published', 'SoftBank', 'funds', 'OpenAI')]
+        """
+        from kg import explore
+
+        return explore.timeline(self, name, min_confidence=min_confidence, min_support=min_support,
+                                predicates=predicates)
+
+    # -- graph analysis (kg/analysis.py) --------------------------------------------------
+    def centrality(self, kind: str = "degree", *, limit: int | None = 10, cls: str | None = None,
+                   min_confidence: float = 0.0, min_support: int = 1) -> list[dict[str, Any]]:
+        """Entities ranked by centrality over the facts passing the filters, highest first.
+
+        `kind`: "degree" (share of the other entities it has facts with), "pagerank"
+        (importance flowing along the facts' direction, weighted by support) or
+        "betweenness" (share of shortest paths through it); see kg.analysis.centrality.
+        `cls` keeps one class and its subclasses; `limit=None` keeps all. Rows: iri, label,
+        class, articles, score.
+
+        >>> kg = KnowledgeGraph.memory()
+        >>> _ = kg.ingest_text("Microsoft invested in OpenAI. SoftBank invested in OpenAI. "
+        ...                    "Sam Altman leads OpenAI.")
+        >>> [(r["label"], r["score"]) for r in kg.centrality(limit=2)]
+        [('OpenAI', 1.0), ('Microsoft', 0.333...)]
+        >>> kg.centrality("pagerank", limit=1)[0]["label"]
+        'OpenAI'
+        """
+        from kg.analysis import centrality, check_centrality
+
+        check_centrality(kind, limit, cls)  # before building the graph
+        return centrality(self.to_networkx(min_confidence=min_confidence, min_support=min_support),
+                          kind, limit=limit, cls=cls)
+
+    def communities(self, *, method: str = "louvain", seed: int = 0, min_size: int = 2,
+                    resolution: float = 1.0, min_confidence: float = 0.0,
+                    min_support: int = 1) -> list[list[dict[str, Any]]]:
+        """Communities of entities (densely linked groups) over the facts passing the filters:
+        a list of communities, largest first, each a list of member rows (iri, label, class,
+        articles), most mentioned first. Seeded, so the same graph gives the same answer;
+        groups smaller than `min_size` are left out. See kg.analysis.communities.
+
+        >>> kg = KnowledgeGraph.memory()
+        >>> _ = kg.ingest_text("Microsoft invested in OpenAI. Sam Altman leads OpenAI. "
+        ...                    "Amazon invested in Anthropic. Dario Amodei leads Anthropic.")
+        >>> [[m["label"] for m in c] for c in kg.communities()]
+        [['Amazon', 'Anthropic', 'Dario Amodei'], ['Microsoft', 'OpenAI', 'Sam Altman']]
+        """
+        from kg.analysis import check_communities, communities
+
+        check_communities(method, min_size)
+        return communities(self.to_networkx(min_confidence=min_confidence, min_support=min_support),
+                           method=method, seed=seed, min_size=min_size, resolution=resolution)
 
     # -- projections and export --------------------------------------------------------
     def to_networkx(self, *, min_confidence: float = 0.0, min_support: int = 1):

@@ -8,6 +8,7 @@
     ├── OntologyError        ontology or SHACL shapes missing or invalid
     ├── StoreError           the store cannot be opened or written
     ├── QueryError           a SPARQL query is malformed or not allowed
+    ├── NotFound             an entity or predicate name the graph does not know (names it)
     └── ExportError          an export could not be written
 """
 from __future__ import annotations
@@ -48,6 +49,11 @@ class StoreError(KGError):
 
 class QueryError(KGError):
     """A SPARQL query is malformed or not allowed."""
+
+
+class NotFound(KGError):
+    """An entity name or predicate that the graph or the vocabulary does not know; the message
+    names it and lists close matches (entities) or the valid names (predicates)."""
 
 
 class ExportError(KGError):

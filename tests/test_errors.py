@@ -15,6 +15,7 @@ from kg.errors import (
     ExportError,
     KGError,
     ModelError,
+    NotFound,
     OntologyError,
     PluginNotFound,
     QueryError,
@@ -22,7 +23,8 @@ from kg.errors import (
     StoreError,
 )
 
-ALL = [ConfigError, PluginNotFound, ReadError, ModelError, OntologyError, StoreError, QueryError, ExportError]
+ALL = [ConfigError, PluginNotFound, ReadError, ModelError, OntologyError, StoreError, QueryError, NotFound,
+       ExportError]
 
 
 def test_every_error_is_a_kg_error():
