@@ -236,7 +236,18 @@ class KnowledgeGraph:
 
         SELECT gives a list of dicts (or a pandas DataFrame with dataframe=True), ASK a bool,
         CONSTRUCT/DESCRIBE a list of (s, p, o) tuples. `bindings` maps variable names to
-        values that are substituted as RDF terms, never pasted into the query text.
+        values that are substituted as RDF terms, never pasted into the query text; a bound
+        variable must appear in the SELECT clause and in the pattern.
+
+        >>> kg = KnowledgeGraph.memory()
+        >>> _ = kg.ingest_text("Microsoft invested in OpenAI.")
+        >>> kg.query("SELECT ?name ?e WHERE { ?e rdfs:label ?name }", bindings={"name": "OpenAI"})
+        [{'name': 'OpenAI', 'e': 'https://w3id.org/aikg/id/org/openai'}]
+        >>> kg.query("ASK { ?s kg:funds ?o }")
+        True
+        >>> kg.query("SELECT ?investor WHERE { ?i kg:funds ?o ; rdfs:label ?investor }", dataframe=True)
+            investor
+        0  Microsoft
         """
         subs = {ox.Variable(k): _term(v) for k, v in (bindings or {}).items()} or None
         result = self.store.query(sparql, substitutions=subs)
@@ -307,7 +318,24 @@ class KnowledgeGraph:
         return out
 
     def entity(self, name: str) -> dict[str, Any] | None:
-        """An entity by label, alias or IRI: its types, aliases, and facts with evidence."""
+        """An entity by label, alias (any case) or IRI: its types, aliases, and facts with
+        evidence; None when the graph has no such entity.
+
+        Returns a dict: iri, label, class (the most specific), types, aliases, articles (the
+        number mentioning it), and facts: rows of predicate, direction ("out" when the entity
+        is the subject), other (IRI), other_label, support, confidence, date, amount, currency
+        and evidence (rows as evidence() gives them).
+
+        >>> kg = KnowledgeGraph.memory()
+        >>> _ = kg.ingest_text("Microsoft invested in OpenAI in 2019.")
+        >>> e = kg.entity("openai")
+        >>> e["label"], e["class"], e["articles"]
+        ('OpenAI', 'AILab', 1)
+        >>> [(f["predicate"], f["direction"], f["other_label"], f["date"]) for f in e["facts"]]
+        [('funds', 'in', 'Microsoft', '2019')]
+        >>> kg.entity("Nobody") is None
+        True
+        """
         iri = self._find_entity(name)
         if iri is None:
             return None
@@ -557,14 +585,42 @@ class KnowledgeGraph:
 
     # -- projections and export --------------------------------------------------------
     def to_networkx(self, *, min_confidence: float = 0.0, min_support: int = 1):
-        """A networkx MultiDiGraph: entities as nodes, facts as edges keyed by predicate."""
+        """A networkx MultiDiGraph of the facts with at least that confidence and support.
+
+        Nodes are entity IRIs with label, cls (most specific class), types (cls and its
+        superclasses), root, aliases and articles (the number mentioning it); edges go from
+        subject to object, keyed by predicate, with predicate, support, confidence and
+        evidence (a list of sentence, article, title, url, published, rule, confidence).
+        kg.analysis has centrality and community helpers for it.
+
+        >>> kg = KnowledgeGraph.memory()
+        >>> _ = kg.ingest_text("Microsoft invested in OpenAI.")
+        >>> g = kg.to_networkx()
+        >>> ms, openai = "https://w3id.org/aikg/id/org/microsoft", "https://w3id.org/aikg/id/org/openai"
+        >>> g.nodes[openai]["label"], g.nodes[openai]["types"], g.nodes[openai]["articles"]
+        ('OpenAI', ['AILab', 'Organization'], 1)
+        >>> edge = g.edges[ms, openai, "funds"]
+        >>> edge["support"], edge["evidence"][0]["sentence"]
+        (1, 'Microsoft invested in OpenAI.')
+        """
         from exports.graph import to_networkx
 
         return to_networkx(self, min_confidence=min_confidence, min_support=min_support)
 
     def to_rdflib(self):
         """The article graphs as an rdflib Dataset (one graph per article; the default graph
-        reads as their union)."""
+        reads as their union). Strings come back as plain literals.
+
+        >>> import rdflib
+        >>> kg = KnowledgeGraph.memory()
+        >>> _ = kg.ingest_text("Microsoft invested in OpenAI.")
+        >>> graphs = [g for g in kg.to_rdflib().graphs() if len(g)]
+        >>> len(graphs)
+        1
+        >>> label = rdflib.URIRef("http://www.w3.org/2000/01/rdf-schema#label")
+        >>> sorted(str(o) for o in graphs[0].objects(None, label))
+        ['Microsoft', 'OpenAI']
+        """
         import rdflib
 
         ds = rdflib.Dataset(default_union=True)
@@ -581,7 +637,16 @@ class KnowledgeGraph:
     def export(self, path: str | Path, format: str | None = None, *, min_confidence: float = 0.0,
                min_support: int = 1) -> Path:
         """Write the graph to `path` in a registered export format (default: from the suffix),
-        keeping only facts with at least that confidence and number of supporting articles."""
+        keeping only facts with at least that confidence and number of supporting articles.
+
+        >>> import tempfile
+        >>> kg = KnowledgeGraph.memory()
+        >>> _ = kg.ingest_text("Microsoft invested in OpenAI.")
+        >>> with tempfile.TemporaryDirectory() as folder:
+        ...     path = kg.export(Path(folder) / "graph.ttl")
+        ...     "kg:funds" in path.read_text()
+        True
+        """
         path = Path(path)
         fmt = format or path.suffix.lstrip(".").lower()
         writer = plugins.load("kg.exporters", fmt)
@@ -615,7 +680,12 @@ def _rdflib_term(t):
         return rdflib.BNode(t.value)
     if t.language:
         return rdflib.Literal(t.value, lang=t.language)
+    if t.datatype.value == _XSD_STRING:  # a plain literal, so rdflib matches it with "text" in queries
+        return rdflib.Literal(t.value)
     return rdflib.Literal(t.value, datatype=rdflib.URIRef(t.datatype.value))
+
+
+_XSD_STRING = PREFIXES["xsd"] + "string"
 
 
 def _term(v) -> ox.NamedNode | ox.Literal:

@@ -168,11 +168,12 @@ def search(kg, text: str, *, limit: int | None = 10, cls: str | None = None) -> 
 
 # -- facts around an entity --------------------------------------------------------------------
 _ADJACENT = """SELECT ?e ?p ?other ?dir (COUNT(DISTINCT ?a) AS ?support) (MAX(?c) AS ?confidence) WHERE {
-  { ?x rdf:subject ?e ; rdf:object ?other . BIND ("out" AS ?dir) }
+  { ?x rdf:subject ?e ; rdf:object ?other ; rdf:predicate ?p ; kg:confidence ?c ; prov:wasDerivedFrom ?a .
+    BIND ("out" AS ?dir) }
   UNION
-  { ?x rdf:object ?e ; rdf:subject ?other . BIND ("in" AS ?dir) }
-  ?x a kg:Assertion ; rdf:predicate ?p ; kg:confidence ?c ; prov:wasDerivedFrom ?a .
-} GROUP BY ?e ?p ?other ?dir"""
+  { ?x rdf:object ?e ; rdf:subject ?other ; rdf:predicate ?p ; kg:confidence ?c ; prov:wasDerivedFrom ?a .
+    BIND ("in" AS ?dir) }
+} GROUP BY ?e ?p ?other ?dir"""  # the whole pattern in each branch: several times faster in Oxigraph
 
 
 class Adjacency:
@@ -351,11 +352,11 @@ def evidence(kg, subject: str, predicate_name: str, obj: str) -> list[Row]:
 
 # -- timeline ----------------------------------------------------------------------------------
 _TIMELINE = """SELECT ?e ?dir ?p ?other ?x ?a ?c ?sentence ?when ?published ?amount ?currency WHERE {
-  { ?x rdf:subject ?e ; rdf:object ?other . BIND ("out" AS ?dir) }
+  { ?x rdf:subject ?e ; rdf:object ?other ; rdf:predicate ?p ; kg:confidence ?c ; kg:evidence ?sentence ;
+       prov:wasDerivedFrom ?a . BIND ("out" AS ?dir) }
   UNION
-  { ?x rdf:object ?e ; rdf:subject ?other . BIND ("in" AS ?dir) }
-  ?x a kg:Assertion ; rdf:predicate ?p ; kg:confidence ?c ; kg:evidence ?sentence ;
-     prov:wasDerivedFrom ?a .
+  { ?x rdf:object ?e ; rdf:subject ?other ; rdf:predicate ?p ; kg:confidence ?c ; kg:evidence ?sentence ;
+       prov:wasDerivedFrom ?a . BIND ("in" AS ?dir) }
   OPTIONAL { ?x kg:date ?when } OPTIONAL { ?x kg:amount ?amount ; kg:currency ?currency }
   OPTIONAL { ?a schema:datePublished ?published }
 }"""
