@@ -55,13 +55,16 @@ def suggestions(kg, name: str, n: int = 3) -> list[str]:
     return [names[c] for c in close]
 
 
+_PREDICATE_NAMES = {**{s.lower(): s for s in PREDICATES}, **{c.lower(): s for c, s in PREDICATE_SNAKE.items()}}
+
+
 def predicate(name: str) -> tuple[str, str]:
-    """(snake name, IRI) of a predicate given as "works_for", "worksFor", "kg:worksFor" or its
-    full IRI; NotFound listing the valid names otherwise."""
+    """(snake name, IRI) of a predicate given as "works_for", "worksFor", "kg:worksFor" (any
+    case) or its full IRI; NotFound listing the valid names otherwise."""
     if isinstance(name, str):
         text = name.strip()
         local = text[len(KG):] if text.startswith(KG) else text[3:] if text.startswith("kg:") else text
-        snake = local if local in PREDICATES else PREDICATE_SNAKE.get(local)
+        snake = _PREDICATE_NAMES.get(local.lower())
         if snake is not None:
             return snake, KG + PREDICATES[snake]
     raise NotFound(f"unknown predicate {name!r}; valid: {', '.join(PREDICATES)}")

@@ -6,7 +6,6 @@ from __future__ import annotations
 import doctest
 import importlib
 import io
-from pathlib import Path
 
 import pytest
 from conftest import ROOT
