@@ -13,6 +13,7 @@ Results are plain dicts and lists of dicts (one row per thing), ready for
 from __future__ import annotations
 
 import difflib
+import math
 import re
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -140,6 +141,7 @@ def _match(name: str, text: str) -> int:
 
 
 def search(kg, text: str, *, limit: int | None = 10, cls: str | None = None) -> list[Row]:
+    """KnowledgeGraph.search: entities by name or alias, best matches first."""
     if not isinstance(text, str) or not text.strip():
         raise ConfigError(f"search needs some text to look for, not {text!r}")
     if limit is not None:
@@ -221,10 +223,11 @@ def _other(fact: Row, iri: str) -> str:
 
 def neighbours(kg, name: str, depth: int = 1, *, min_confidence: float = 0.0, min_support: int = 1,
                predicates=None) -> Row:
-    center = resolve(kg, name)
+    """KnowledgeGraph.neighbours: the entities and facts within `depth` hops of one."""
     _positive_int(depth, "depth")
     adjacent = Adjacency(kg, min_confidence=min_confidence, min_support=min_support,
                          predicates=predicates)
+    center = resolve(kg, name)
     info = Summaries(kg)
     distance = {center: 0}
     used: dict[tuple[str, str, str], Row] = {}
@@ -254,12 +257,13 @@ def neighbours(kg, name: str, depth: int = 1, *, min_confidence: float = 0.0, mi
 
 def path(kg, a: str, b: str, *, max_depth: int = 4, min_confidence: float = 0.0, min_support: int = 1,
          predicates=None, evidence: bool = True) -> list[Row] | None:
-    start, goal = resolve(kg, a), resolve(kg, b)
+    """KnowledgeGraph.path: the best shortest chain of facts from a to b, or None."""
     _positive_int(max_depth, "max_depth")
-    if start == goal:
-        return []
     adjacent = Adjacency(kg, min_confidence=min_confidence, min_support=min_support,
                          predicates=predicates)
+    start, goal = resolve(kg, a), resolve(kg, b)
+    if start == goal:
+        return []
     found = _meet(adjacent, start, goal, max_depth)
     if found is None:
         return None
@@ -275,50 +279,85 @@ def path(kg, a: str, b: str, *, max_depth: int = 4, min_confidence: float = 0.0,
     return hops
 
 
-def _meet(adjacent: Callable[[str], list[Row]], start: str, goal: str,
-          max_depth: int) -> list[tuple[str, Row]] | None:
-    """A shortest walk start -> goal as [(node the hop leaves from, fact)], by breadth-first
-    search from both ends (each step grows the smaller side by one full level)."""
-    parents: tuple[dict[str, tuple[str, Row] | None], ...] = ({start: None}, {goal: None})
+Hop = tuple[str, Row]  # (the node a hop leaves from, the fact)
+
+
+def _meet(adjacent: Callable[[str], list[Row]], start: str, goal: str, max_depth: int) -> list[Hop] | None:
+    """The best shortest walk start -> goal, or None: breadth-first from both ends, each step
+    growing the smaller side by one full level and keeping every way a node was first
+    reached, then the best of all the shortest walks found (see _best_walk)."""
+    depth: tuple[dict[str, int], dict[str, int]] = ({start: 0}, {goal: 0})
+    # node -> every (neighbour one step nearer that side's end, fact) reaching it at its depth
+    parents: tuple[dict[str, list[Hop]], dict[str, list[Hop]]] = ({start: []}, {goal: []})
     frontiers = ([start], [goal])
     for _ in range(max_depth):
         side = 0 if len(frontiers[0]) <= len(frontiers[1]) else 1
-        mine, theirs = parents[side], parents[1 - side]
-        reached, meetings = [], []
+        seen, came = depth[side], parents[side]
+        here = seen[frontiers[side][0]] + 1
+        reached = []
         for iri in frontiers[side]:
             for fact in adjacent(iri):
                 other = _other(fact, iri)
-                if other in mine:
-                    continue
-                mine[other] = (iri, fact)
-                reached.append(other)
-                if other in theirs:
-                    meetings.append(other)
+                if other not in seen:
+                    seen[other], came[other] = here, []
+                    reached.append(other)
+                if seen[other] == here:
+                    came[other].append((iri, fact))
+        meetings = [n for n in reached if n in depth[1 - side]]
         if meetings:
-            walks = [_walk(parents, m) for m in meetings]
-            return max(walks, key=lambda w: (min(f["support"] for _, f in w),
-                                             sum(f["support"] for _, f in w),
-                                             [(f["subject_iri"], f["predicate"], f["object_iri"])
-                                              for _, f in w]))
+            return _best_walk(parents, meetings)
         if not reached:
             return None
         frontiers = (reached, frontiers[1]) if side == 0 else (frontiers[0], reached)
     return None
 
 
-def _walk(parents, meeting: str) -> list[tuple[str, Row]]:
-    back, node = [], meeting
-    while parents[0][node] is not None:
-        prev, fact = parents[0][node]
-        back.append((prev, fact))
-        node = prev
-    walk = back[::-1]
-    node = meeting
-    while parents[1][node] is not None:
-        nxt, fact = parents[1][node]
-        walk.append((node, fact))
-        node = nxt
-    return walk
+def _best_walk(parents: tuple[dict[str, list[Hop]], dict[str, list[Hop]]], meetings: list[str]) -> list[Hop]:
+    """Of all the shortest walks through the meeting nodes, the one whose weakest fact has the
+    most support, then the most support in total, then the first by IRIs (so the answer never
+    depends on the order the store returns rows in)."""
+    def weakest(side: int) -> Callable[[str], float]:
+        memo: dict[str, float] = {}
+
+        def best(node: str) -> float:
+            if node not in memo:
+                memo[node] = max((min(best(prev), fact["support"]) for prev, fact in parents[side][node]),
+                                 default=math.inf)
+            return memo[node]
+        return best
+
+    floor_a, floor_b = weakest(0), weakest(1)
+    floor = max(min(floor_a(m), floor_b(m)) for m in meetings)
+
+    def strongest(side: int) -> Callable[[str], tuple[int, list[Hop]] | None]:
+        """node -> (total support, walk) of the best half-walk with no fact below the floor:
+        from start to node (side 0), or from node to goal (side 1)."""
+        memo: dict[str, tuple[int, list[Hop]] | None] = {}
+
+        def best(node: str) -> tuple[int, list[Hop]] | None:
+            if node not in memo:
+                options = []
+                for prev, fact in parents[side][node]:
+                    rest = best(prev) if fact["support"] >= floor else None
+                    if rest is not None:
+                        walk = rest[1] + [(prev, fact)] if side == 0 else [(node, fact)] + rest[1]
+                        options.append((rest[0] + fact["support"], walk))
+                memo[node] = (min(options, key=lambda o: (-o[0], _keys(o[1]))) if options
+                              else None if parents[side][node] else (0, []))
+            return memo[node]
+        return best
+
+    half_a, half_b = strongest(0), strongest(1)
+    walks = []
+    for m in meetings:
+        a, b = half_a(m), half_b(m)
+        if a is not None and b is not None:
+            walks.append((a[0] + b[0], a[1] + b[1]))
+    return min(walks, key=lambda w: (-w[0], _keys(w[1])))[1]
+
+
+def _keys(walk: list[Hop]) -> list[tuple[str, str, str]]:
+    return [(f["subject_iri"], f["predicate"], f["object_iri"]) for _, f in walk]
 
 
 # -- evidence ----------------------------------------------------------------------------------
@@ -349,6 +388,7 @@ def _evidence_rows(kg, s: str, p: str, o: str) -> list[Row]:
 
 
 def evidence(kg, subject: str, predicate_name: str, obj: str) -> list[Row]:
+    """KnowledgeGraph.evidence: every statement of one fact."""
     _, p = predicate(predicate_name)
     return _evidence_rows(kg, resolve(kg, subject), p, resolve(kg, obj))
 
@@ -367,8 +407,9 @@ _TIMELINE = """SELECT ?e ?dir ?p ?other ?x ?a ?c ?sentence ?when ?published ?amo
 
 def timeline(kg, name: str, *, min_confidence: float = 0.0, min_support: int = 1,
              predicates=None) -> list[Row]:
-    iri = resolve(kg, name)
+    """KnowledgeGraph.timeline: an entity's facts in date order."""
     wanted = _predicate_filter(predicates)
+    iri = resolve(kg, name)
     facts: dict[tuple[str, str, str], dict[str, Row]] = {}  # fact -> assertion -> statement
     for r in kg.query(_TIMELINE, bindings={"e": ox.NamedNode(iri)}):
         pred = _snake(r["p"])

@@ -280,6 +280,43 @@ def test_path_lengths_are_shortest(kg):
                 assert hops is not None and len(hops) == want, (a, b, hops)
 
 
+def write_facts(graph: KnowledgeGraph, article_id: str, facts: list[tuple[str, str, str]]) -> None:
+    """Store an article stating these facts between companies, without NLP."""
+    names = sorted({n for s, _, o in facts for n in (s, o)})
+    ents = tuple(Entity(key="org:" + n, name=n, cls="Company", iri=entity_iri(n, "Company")) for n in names)
+    rels, start = [], 0
+    for s, p, o in facts:
+        sentence = f"{s} {p} {o}."
+        rels.append(Relation(subject="org:" + s, predicate=p, object="org:" + o, sentence=sentence,
+                             start=start, end=start + len(sentence), rule="test/manual", confidence=0.9))
+        start += len(sentence) + 1
+    article = Article(id=article_id, text=" ".join(r.sentence for r in rels), title=article_id)
+    graph.store.replace_graph(article_iri(article_id), article_quads(Extraction(article, ents, (), tuple(rels))))
+
+
+@pytest.mark.parametrize(("articles", "via"), [
+    # two shortest paths; the one whose weakest fact is stated by more articles wins
+    ([[("Alpha", "partners_with", "Beta"), ("Beta", "partners_with", "Delta"),
+       ("Alpha", "partners_with", "Gamma"), ("Gamma", "partners_with", "Delta")],
+      [("Alpha", "partners_with", "Gamma"), ("Gamma", "partners_with", "Delta")]], "Gamma"),
+    # the same weakest support: the larger total wins
+    ([[("Alpha", "partners_with", "Beta"), ("Beta", "partners_with", "Delta"),
+       ("Alpha", "partners_with", "Gamma"), ("Delta", "acquires", "Gamma")],
+      [("Delta", "acquires", "Gamma")], [("Delta", "acquires", "Gamma")]], "Gamma"),
+    # all equal: the first by IRI, whatever order the facts were stored in
+    ([[("Alpha", "partners_with", "Gamma"), ("Gamma", "partners_with", "Delta"),
+       ("Alpha", "partners_with", "Beta"), ("Beta", "partners_with", "Delta")]], "Beta"),
+], ids=["weakest-fact", "total-support", "tie"])
+def test_path_prefers_the_best_supported_chain(articles, via):
+    with KnowledgeGraph.memory() as graph:
+        for i, facts in enumerate(articles):
+            write_facts(graph, f"a{i}", facts)
+        for a, b in (("Alpha", "Delta"), ("Delta", "Alpha")):
+            hops = graph.path(a, b)
+            assert len(hops) == 2
+            assert via in {hops[0]["subject"], hops[0]["object"]}, hops
+
+
 @pytest.mark.parametrize("max_depth", [0, -2, 2.0, None])
 def test_path_bad_max_depth(chain, max_depth):
     with pytest.raises(ConfigError, match="max_depth must be a whole number"):
