@@ -465,8 +465,9 @@ class KnowledgeGraph:
         predicate, object, support, confidence, subject_iri, object_iri, `reversed` (True when
         the chain walks it from object to subject) and, unless `evidence=False`, `evidence`
         (the rows evidence() gives for that fact). Among equally short chains, the one whose
-        weakest hop has the most support wins, then the one with the most support in total. None when no chain of at most `max_depth` facts
-        (passing the same filters as neighbours()) exists; [] when a and b are the same entity.
+        weakest hop has the most support wins, then the one with the most support in total.
+        None when no chain of at most `max_depth` facts (passing the same filters as
+        neighbours()) exists; [] when a and b are the same entity.
 
         >>> kg = KnowledgeGraph.memory()
         >>> _ = kg.ingest_text("Sam Altman founded OpenAI. Microsoft invested in OpenAI. "
