@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import itertools
 import math
+import re
 
 import networkx as nx
 import pytest
 from conftest import SHARED_FACT
 
 from kg import analysis, explore
-from kg.api import KnowledgeGraph
+from kg.api import KnowledgeGraph, _term
 from kg.errors import ConfigError, KGError, NotFound
 from kg.iri import article_iri, entity_iri
 from kg.model import Article, Entity, Extraction, Relation
@@ -627,6 +628,32 @@ def test_every_bound_variable_is_projected_and_in_the_pattern(chain, monkeypatch
         for name in names:
             assert text.startswith("ASK") or f"?{name} " in head + " ", (name, sparql)
             assert f"?{name} " in body or f"?{name})" in body, (name, sparql)
+
+
+class ValuesBound(KnowledgeGraph):
+    """Binds values the way a remote store does: a VALUES block at the start of the WHERE
+    clause (of the outermost query, or of an ASK) instead of substitution."""
+
+    def query(self, sparql, *, dataframe=False, bindings=None):
+        if bindings:
+            names = " ".join(f"?{k}" for k in bindings)
+            terms = " ".join(str(_term(v)) for v in bindings.values())
+            sparql, n = re.subn(r"\bWHERE\s*\{|^\s*ASK\s*\{", lambda m: f"{m.group(0)} VALUES ({names}) {{ ({terms}) }}",
+                                sparql, count=1)
+            assert n == 1, sparql
+        return super().query(sparql, dataframe=dataframe)
+
+
+@pytest.mark.parametrize("call", [
+    lambda g: g.search("a", limit=None), lambda g: g.search("huang"), lambda g: g.entity("Anthropic"),
+    lambda g: g.neighbours("Anthropic", 2), lambda g: g.path("Jensen Huang", "London", max_depth=6),
+    lambda g: g.evidence("Dario Amodei", "founded", "Anthropic"), lambda g: g.timeline("Anthropic"),
+    lambda g: g.timeline(ANTHROPIC, predicates="funds"),
+], ids=["search", "search-alias", "entity", "neighbours", "path", "evidence", "timeline", "timeline-iri"])
+def test_the_same_answers_when_values_are_bound_by_a_values_block(kg, call):
+    """The research API gives the same answers on a store that binds by VALUES, as the remote
+    stores do: every bound variable is in the pattern, and no answer depends on row order."""
+    assert call(ValuesBound(kg.store)) == call(kg)
 
 
 def test_scores_are_finite(kg):
