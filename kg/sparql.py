@@ -151,6 +151,27 @@ def _resolve(tok: Token, prefixes: Mapping[str, str]) -> str | None:
     return None
 
 
+def graph_iris(query: str, prefixes: Mapping[str, str] | None = None) -> tuple[list[str], bool]:
+    """The IRIs the query names after GRAPH, and whether it also has a GRAPH ?variable."""
+    toks = tokens(query)
+    names = dict(prefixes or {})
+    names.update(declared_prefixes(query))
+    iris, variable = [], False
+    for i, t in enumerate(toks[:-1]):
+        if t.keyword == "GRAPH":
+            nxt = toks[i + 1]
+            if nxt.kind == "var":
+                variable = True
+            elif (iri := _resolve(nxt, names)) is not None and iri not in iris:
+                iris.append(iri)
+    return iris, variable
+
+
+def has_dataset_clause(query: str) -> bool:
+    """Whether the query names its own dataset (FROM or FROM NAMED)."""
+    return any(t.keyword == "FROM" for t in tokens(query))
+
+
 def with_prefixes(query: str, prefixes: Mapping[str, str]) -> str:
     """The query with PREFIX declarations added for the prefixes it uses but does not declare
     (a remote server knows none of the project's prefixes)."""
