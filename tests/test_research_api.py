@@ -1,6 +1,7 @@
 """Tests for the researcher's API on KnowledgeGraph: search, neighbours, path, evidence,
 timeline (kg/explore.py), centrality and communities (kg/analysis.py), and the networkx
-projection they read; every error a user can hit; and injection safety."""
+projection they read; every error a user can hit; and injection safety. Like test_api.py,
+they run on every backend: the embedded store, an Oxigraph server and Virtuoso."""
 from __future__ import annotations
 
 import itertools
@@ -9,7 +10,7 @@ import re
 
 import networkx as nx
 import pytest
-from conftest import SHARED_FACT
+from conftest import SHARED_FACT, open_backend, wipe
 
 from kg import analysis, explore
 from kg.api import KnowledgeGraph, _term
@@ -38,16 +39,29 @@ CHAIN = [
 EVIL = 'x" } ; DROP ALL ; { <y> \\ \'z'
 
 
-@pytest.fixture(scope="module")
-def kg(ingested_store):
-    """The three own-words articles of conftest, opened read-only."""
-    with KnowledgeGraph.open(ingested_store.path, read_only=True) as graph:
-        yield graph
+def backend_of(graph: KnowledgeGraph) -> str:
+    from kg.remote import SparqlStore
+
+    if not isinstance(graph.store, SparqlStore):
+        return "embedded"
+    return "virtuoso" if graph.store.dialect == "virtuoso" else "oxigraph"
 
 
 @pytest.fixture(scope="module")
-def chain(nlp_ready):
-    graph = KnowledgeGraph.memory()
+def kg(backend_kg):
+    """The three own-words articles of conftest in each backend (embedded, Oxigraph server,
+    Virtuoso), read-only: every test runs against all three, as the API must."""
+    return backend_kg
+
+
+@pytest.fixture(scope="module")
+def chain(backend_kg, request):
+    """The CHAIN articles, in a writable graph of the same backend as `kg`."""
+    kind = backend_of(backend_kg)
+    pool = request.getfixturevalue("server_pool") if kind != "embedded" else None
+    graph = open_backend(kind, pool, "research")
+    if kind != "embedded":
+        wipe(graph)
     for text, title, published in CHAIN:
         assert graph.ingest_text(text, title=title, published=published).ok
     facts = {(f["subject"], f["predicate"], f["object"], f["support"]) for f in graph.facts()}
@@ -308,14 +322,13 @@ def write_facts(graph: KnowledgeGraph, article_id: str, facts: list[tuple[str, s
     ([[("Alpha", "partners_with", "Gamma"), ("Gamma", "partners_with", "Delta"),
        ("Alpha", "partners_with", "Beta"), ("Beta", "partners_with", "Delta")]], "Beta"),
 ], ids=["weakest-fact", "total-support", "tie"])
-def test_path_prefers_the_best_supported_chain(articles, via):
-    with KnowledgeGraph.memory() as graph:
-        for i, facts in enumerate(articles):
-            write_facts(graph, f"a{i}", facts)
-        for a, b in (("Alpha", "Delta"), ("Delta", "Alpha")):
-            hops = graph.path(a, b)
-            assert len(hops) == 2
-            assert via in {hops[0]["subject"], hops[0]["object"]}, hops
+def test_path_prefers_the_best_supported_chain(empty_kg, articles, via):
+    for i, facts in enumerate(articles):
+        write_facts(empty_kg, f"a{i}", facts)
+    for a, b in (("Alpha", "Delta"), ("Delta", "Alpha")):
+        hops = empty_kg.path(a, b)
+        assert len(hops) == 2
+        assert via in {hops[0]["subject"], hops[0]["object"]}, hops
 
 
 @pytest.mark.parametrize("max_depth", [0, -2, 2.0, None])
@@ -532,20 +545,19 @@ def test_communities_bad_arguments(kg, kwargs, message):
         kg.communities(**kwargs)
 
 
-def test_analysis_on_an_empty_graph():
-    with KnowledgeGraph.memory() as empty:
-        assert empty.centrality() == [] and empty.communities() == []
-        with pytest.raises(NotFound):
-            empty.neighbours("Anthropic")
-        assert empty.search("Anthropic") == []
+def test_analysis_on_an_empty_graph(empty_kg):
+    assert empty_kg.centrality() == [] and empty_kg.communities() == []
+    with pytest.raises(NotFound):
+        empty_kg.neighbours("Anthropic")
+    assert empty_kg.search("Anthropic") == []
 
 
 # -- injection safety ------------------------------------------------------------------------------
 @pytest.fixture
-def evil(nlp_ready):
+def evil(empty_kg):
     """A graph with an entity whose name is made of SPARQL syntax, written directly (no NLP),
     and a spy on every query the API sends."""
-    graph = KnowledgeGraph.memory()
+    graph = empty_kg
     name, other = 'Evil "Corp" } ; DROP ALL ; { <x> \\', "Acme Robotics"
     ents = (Entity(key="org:evil", name=name, cls="Company", aliases=("Evil'Co {",),
                    iri=entity_iri(name, "Company")),
@@ -564,12 +576,12 @@ def evil(nlp_ready):
 
     graph.query = spy
     yield graph, name, sent
-    graph.close()
+    del graph.query
 
 
 def test_names_made_of_sparql_syntax_are_plain_data(evil):
     graph, name, sent = evil
-    before = set(graph.store.oxigraph)
+    before = set(graph.store.quads())
     iri = entity_iri(name, "Company")
     assert [r["iri"] for r in graph.search('"Corp" } ;')] == [iri]
     assert graph.search("evil'co {")[0]["matched"] == "Evil'Co {"
@@ -591,7 +603,7 @@ def test_names_made_of_sparql_syntax_are_plain_data(evil):
     with pytest.raises(NotFound):
         graph.evidence(name, EVIL, "Acme Robotics")
     assert graph.search(EVIL) == []
-    assert set(graph.store.oxigraph) == before
+    assert set(graph.store.quads()) == before
     assert sent
     for sparql in sent:  # no user value ever reached the query text
         for fragment in ("DROP", "Evil", "Corp", "Acme", "evil'co", "<x>"):
