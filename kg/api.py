@@ -16,7 +16,7 @@ from kg.errors import ExportError, KGError, ReadError
 from kg.iri import article_iri
 from kg.model import Article, Extraction
 from kg.rdfmap import article_description, article_quads
-from kg.store import DEFAULT_PATH, Store
+from kg.store import DEFAULT_PATH, Store, open_store
 from kg.vocab import CLASS_PARENT, PREDICATE_SNAKE, PREFIXES, ancestors
 
 log = logging.getLogger(__name__)
@@ -83,9 +83,11 @@ class KnowledgeGraph:
     # -- opening -----------------------------------------------------------------------
     @classmethod
     def open(cls, path: str | Path = DEFAULT_PATH, *, model: str | None = None,
-             read_only: bool = False) -> KnowledgeGraph:
-        """Open (or create) the store at `path`."""
-        return cls(Store(path, read_only=read_only), model=model)
+             read_only: bool = False, **store_options) -> KnowledgeGraph:
+        """Open (or create) the store at `path`: a folder, or the URL of a SPARQL server's query
+        endpoint (then `store_options` go to kg.remote.SparqlStore: update_url,
+        graph_store_url, user, password, auth, dialect, timeout)."""
+        return cls(open_store(path, read_only=read_only, **store_options), model=model)
 
     @classmethod
     def memory(cls, *, model: str | None = None) -> KnowledgeGraph:

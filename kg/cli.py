@@ -33,10 +33,27 @@ def _err(msg: str) -> None:
     print(f"error: {msg}", file=sys.stderr)
 
 
+def store_options(args) -> dict:
+    """Keyword arguments for kg.remote.SparqlStore from the --store-* options (empty for a
+    folder store)."""
+    if not str(args.store).startswith(("http://", "https://")):
+        return {}
+    opts = {"user": args.store_user, "auth": args.store_auth, "update_url": args.update_url,
+            "graph_store_url": args.graph_store_url, "timeout": args.store_timeout}
+    if args.store_password_file is not None:
+        try:
+            opts["password"] = Path(args.store_password_file).read_text(encoding="utf-8").strip()
+        except OSError as exc:
+            raise KGError(f"{args.store_password_file}: cannot read the password file "
+                          f"({exc.strerror or exc})") from None
+    return opts
+
+
 def _open(args, read_only: bool = False):
     from kg.api import KnowledgeGraph
 
-    return KnowledgeGraph.open(args.store, model=getattr(args, "model", None), read_only=read_only)
+    return KnowledgeGraph.open(args.store, model=getattr(args, "model", None), read_only=read_only,
+                               **store_options(args))
 
 
 def _read_options(args):
@@ -442,8 +459,21 @@ def build_parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     def store(sp):
-        sp.add_argument("--store", default=DEFAULT_PATH, metavar="DIR",
-                        help=f"the store folder (default: ./{DEFAULT_PATH})")
+        sp.add_argument("--store", default=DEFAULT_PATH, metavar="DIR|URL",
+                        help=f"the store folder (default: ./{DEFAULT_PATH}), or a SPARQL server's "
+                             f"query endpoint URL (see docs/remote-store.md)")
+        g = sp.add_argument_group("SPARQL server store (when --store is a URL)")
+        g.add_argument("--store-user", metavar="USER", help="user name for the server")
+        g.add_argument("--store-password-file", metavar="FILE",
+                       help="file holding the password (default: $KG_STORE_PASSWORD)")
+        g.add_argument("--store-auth", choices=("basic", "digest"), default="basic",
+                       help="HTTP authentication scheme (default: basic; Virtuoso: digest)")
+        g.add_argument("--update-url", metavar="URL",
+                       help="SPARQL Update endpoint, where it differs from the query endpoint")
+        g.add_argument("--graph-store-url", metavar="URL",
+                       help="Graph Store Protocol endpoint, where the server has one")
+        g.add_argument("--store-timeout", type=float, default=60.0, metavar="SECONDS",
+                       help="seconds to wait for each answer from the server (default: 60)")
 
     def model(sp):
         sp.add_argument("--model", default=None, metavar="NAME",

@@ -204,3 +204,101 @@ def run_script(kg_script):
                               timeout=timeout, env=dict(os.environ))
 
     return run
+
+
+# -- backends: the embedded store and real SPARQL servers on loopback ------------------------
+# The API suite runs against each. Servers are started once per session, each with its own
+# data folder, and stopped by PID at the end. Virtuoso comes from Debian's packages, which
+# `python3 bootstrap.py test` installs; without it its cases are skipped, except under CI
+# (CI=true), where a missing server is a failure.
+BACKENDS = ("embedded", "oxigraph", "virtuoso")
+
+
+class ServerPool:
+    def __init__(self, base: Path):
+        self.base = base
+        self.servers: dict[str, object] = {}
+
+    def get(self, kind: str, role: str):
+        from servers import start_oxigraph, start_virtuoso, virtuoso_available
+
+        key = f"{kind}-{role}"
+        if key not in self.servers:
+            if kind == "virtuoso" and not virtuoso_available():
+                if os.environ.get("CI"):
+                    pytest.fail("Virtuoso is not installed (bootstrap.py installs "
+                                "virtuoso-opensource on Debian)")
+                pytest.skip("Virtuoso is not installed (Debian package virtuoso-opensource)")
+            start = start_oxigraph if kind == "oxigraph" else start_virtuoso
+            self.servers[key] = start(self.base / key)
+        return self.servers[key]
+
+    def stop(self):
+        for server in self.servers.values():
+            server.stop()
+
+
+@pytest.fixture(scope="session")
+def server_pool(tmp_path_factory):
+    pool = ServerPool(tmp_path_factory.mktemp("servers"))
+    yield pool
+    pool.stop()
+
+
+def wipe(kg) -> None:
+    """Empty a server store of what the project wrote to it (never the server's own graphs)."""
+    from kg.remote import MERGED, STAGING
+
+    store = kg.store
+    graphs = store.named_graphs() + [MERGED]
+    graphs += [r["g"] for r in kg.query(
+        "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } FILTER STRSTARTS(STR(?g), ?staging) }",
+        bindings={"staging": STAGING})]
+    ops = [f"DROP SILENT GRAPH <{g}>" for g in graphs]
+    if store.merged is None:
+        ops.append("DROP SILENT DEFAULT")
+    store._update(" ;\n".join(ops))
+
+
+def open_backend(kind: str, pool: ServerPool | None, role: str, path: Path | None = None, **kw):
+    from kg.api import KnowledgeGraph
+
+    if kind == "embedded":
+        return KnowledgeGraph.open(path, **kw) if path is not None else KnowledgeGraph.memory(**kw)
+    server = pool.get(kind, role)
+    return KnowledgeGraph.open(server.url, **server.options, **kw)
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def backend_kg(request, tmp_path_factory, nlp_ready):
+    """The three own-words articles ingested into each backend, opened read-only."""
+    from kg.api import KnowledgeGraph
+
+    kind = request.param
+    if kind == "embedded":
+        base = tmp_path_factory.mktemp("ingested")
+        with KnowledgeGraph.open(base / "store") as kg:
+            assert kg.ingest([write_corpus(base / "corpus")]).ok
+        with KnowledgeGraph.open(base / "store", read_only=True) as kg:
+            yield kg
+        return
+    pool = request.getfixturevalue("server_pool")
+    with open_backend(kind, pool, "ingested") as kg:
+        wipe(kg)
+        report = kg.ingest([write_corpus(tmp_path_factory.mktemp("corpus"))])
+        assert report.ok and report.new == len(CORPUS), report
+    server = pool.get(kind, "ingested")
+    with KnowledgeGraph.open(server.url, read_only=True, **server.options) as kg:
+        yield kg
+
+
+@pytest.fixture(params=BACKENDS)
+def empty_kg(request, nlp_ready):
+    """An empty writable graph in each backend."""
+    kind = request.param
+    pool = request.getfixturevalue("server_pool") if kind != "embedded" else None
+    kg = open_backend(kind, pool, "scratch")
+    if kind != "embedded":
+        wipe(kg)
+    yield kg
+    kg.close()
