@@ -439,7 +439,7 @@ def cmd_serve(args) -> int:
         raise _Usage("--timeout, --workers, --max-rows and --max-bytes must be positive")
     return serve(args.store, host=args.host, port=args.port, timeout=args.timeout,
                  workers=args.workers, max_rows=args.max_rows, max_bytes=args.max_bytes,
-                 quiet=args.quiet)
+                 quiet=args.quiet, store_options=store_options(args))
 
 
 class _Usage(Exception):
@@ -594,9 +594,7 @@ def build_parser() -> argparse.ArgumentParser:
     sp = sub.add_parser("serve", help="serve the store read-only over HTTP: a SPARQL endpoint, "
                         "the explorer and a query page", description=SERVE_HELP,
                         epilog=SERVE_EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
-    sp.add_argument("--store", default=DEFAULT_PATH, metavar="DIR|URL",
-                    help=f"the store folder, or the http(s) URL of a SPARQL endpoint "
-                         f"(default: ./{DEFAULT_PATH})")
+    store(sp)
     sp.add_argument("--host", default=server.DEFAULT_HOST,
                     help=f"address to listen on (default: {server.DEFAULT_HOST}, this machine only; "
                          f"0.0.0.0 or :: for every interface)")

@@ -36,6 +36,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from kg import __version__
 from kg.errors import KGError, QueryError, StoreError
+from kg.vocab import PREFIXES
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8000
@@ -49,61 +50,6 @@ START_TIMEOUT = 120.0  # seconds a worker may take to open the store
 TEXT = "text/plain; charset=utf-8"
 HTML = "text/html; charset=utf-8"
 JSON = "application/json; charset=utf-8"
-
-
-# -- the query checks (kg.sparql) ------------------------------------------------------------
-try:
-    from kg.sparql import check_read_query, query_form
-except ImportError:  # until kg.sparql lands on main: a minimal private version
-    _TOKEN = re.compile(r"""
-        (?P<ws>\s+) | (?P<comment>\#[^\n]*)
-      | (?P<iri><[^<>"{}|^`\\\x00-\x20]*>)
-      | (?P<string>'''(?:[^'\\]|\\.|'(?!''))*'''|\"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\"
-                   |'(?:[^'\\\n]|\\.)*'|"(?:[^"\\\n]|\\.)*")
-      | (?P<var>[?$]\w+)
-      | (?P<pname>[A-Za-z][\w.-]*:[^\s{}()\[\],;<>"']*|:[^\s{}()\[\],;<>"']*)
-      | (?P<word>[A-Za-z_]\w*)
-      | (?P<other>.)""", re.X | re.S)
-    _UPDATE_WORDS = {"INSERT", "DELETE", "LOAD", "CLEAR", "DROP", "CREATE", "ADD", "MOVE", "COPY", "WITH"}
-
-    def _tokens(query: str) -> list[tuple[str, str]]:
-        return [(m.lastgroup or "other", m.group()) for m in _TOKEN.finditer(query)
-                if m.lastgroup not in ("ws", "comment")]
-
-    def query_form(query: str) -> str | None:  # type: ignore[misc]
-        for kind, text in _tokens(query):
-            word = text.upper() if kind == "word" else None
-            if word in ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE"):
-                return word
-            if word in _UPDATE_WORDS:
-                return "UPDATE"
-        return None
-
-    def check_read_query(query: str, *, graphs: set[str] | None) -> None:  # type: ignore[misc]
-        from kg.vocab import PREFIXES
-
-        toks = _tokens(query)
-        if query_form(query) == "UPDATE" or any(k == "word" and t.upper() == "LOAD" for k, t in toks):
-            raise QueryError("updates (INSERT, DELETE, LOAD, ...) are not allowed: this endpoint is read-only")
-        prefixes = dict(PREFIXES)
-        for i, (kind, text) in enumerate(toks):
-            word = text.upper() if kind == "word" else ""
-            if word == "PREFIX" and i + 2 < len(toks) and toks[i + 2][0] == "iri":
-                prefixes[toks[i + 1][1].rstrip(":")] = toks[i + 2][1][1:-1]
-            if word == "SERVICE":
-                raise QueryError("SERVICE is not allowed: this endpoint makes no outbound requests")
-            if word == "FROM":
-                j = i + 1 + (i + 1 < len(toks) and toks[i + 1][1].upper() == "NAMED")
-                kind2, ref = toks[j] if j < len(toks) else ("", "")
-                if kind2 == "iri":
-                    iri = ref[1:-1]
-                elif kind2 == "pname" and ref.split(":", 1)[0] in prefixes:
-                    iri = prefixes[ref.split(":", 1)[0]] + ref.split(":", 1)[1]
-                else:
-                    iri = ref
-                if graphs is None or iri not in graphs:
-                    raise QueryError(f"FROM {ref} names a graph this store does not hold "
-                                     f"(no graph is ever fetched)")
 
 
 # -- formats and content negotiation ----------------------------------------------------------
@@ -190,7 +136,8 @@ def negotiate(accept: str | None, formats: tuple[Format, ...]) -> Format | None:
         return formats[0]
     best, best_key = None, None
     for rank, fmt in enumerate(formats):
-        scores = [s for s in (_match(ranges, m) for m in (fmt.media_type, *fmt.also)) if s]
+        scores = [s for s in (_match(ranges, fmt.media_type),
+                              *(_match(ranges, m, exact=True) for m in fmt.also)) if s]
         if not scores:
             continue
         q, spec = max(scores)
@@ -199,13 +146,15 @@ def negotiate(accept: str | None, formats: tuple[Format, ...]) -> Format | None:
     return best
 
 
-def _match(ranges: list[tuple[str, str, float]], media: str) -> tuple[float, int] | None:
-    """(q, specificity) of the most specific range that matches a media type, or None."""
+def _match(ranges: list[tuple[str, str, float]], media: str, *,
+           exact: bool = False) -> tuple[float, int] | None:
+    """(q, specificity) of the most specific range that matches a media type, or None; with
+    `exact`, wildcards do not count (`text/*` should not pick text/xml, an alias of SPARQL XML)."""
     t, s = media.split("/")
     found: tuple[int, float] | None = None
     for rt, rs, q in ranges:
         spec = 2 if (rt, rs) == (t, s) else 1 if (rt, rs) == (t, "*") else 0 if (rt, rs) == ("*", "*") else -1
-        if spec >= 0 and (found is None or (spec, q) > found):
+        if spec >= (2 if exact else 0) and (found is None or (spec, q) > found):
             found = (spec, q)
     return (found[1], found[0]) if found else None
 
@@ -281,7 +230,8 @@ def run_query(store, query: str, rfmt: Format | None, gfmt: Format | None, limit
         result = store.query(query)
     except QueryError as exc:
         msg = str(exc)
-        status = 400 if msg.startswith("malformed") else 403 if msg.startswith("updates") else 500
+        status = (400 if msg.startswith("malformed") else 403 if msg.startswith("updates")
+                  else 502 if remote else 500)
         return _error(status, msg)
     except StoreError as exc:
         return _error(502 if remote else 500, str(exc))
@@ -296,16 +246,17 @@ def run_query(store, query: str, rfmt: Format | None, gfmt: Format | None, limit
             result.serialize(sink, format=fmt.ox)
         elif isinstance(result, ox.QuerySolutions):
             # count rows on TSV (one line per solution, newlines in values escaped), then
-            # re-serialise the counted rows in the format asked for
-            tsv = sink if fmt.name == "tsv" else _Sink(float("inf"))
-            tsv.max_lines = limits.max_rows + 1  # the header line
+            # write the counted rows in the format asked for
+            tsv = _Sink(float("inf"), max_lines=limits.max_rows + 1)  # + the header line
             try:
                 result.serialize(tsv, format=ox.QueryResultsFormat.TSV)
             except OSError:
                 if tsv.over == "rows":
                     return _too_many_rows(limits)
                 raise
-            if tsv is not sink:
+            if fmt.name == "tsv":
+                sink.write(tsv.getvalue())
+            else:
                 rows = ox.parse_query_results(tsv.getvalue(), format=ox.QueryResultsFormat.TSV)
                 rows.serialize(sink, format=fmt.ox)
         else:
@@ -320,15 +271,13 @@ def run_query(store, query: str, rfmt: Format | None, gfmt: Format | None, limit
     except StoreError as exc:
         return _error(502 if remote else 500, str(exc))
     except QueryError as exc:
-        return _error(500, str(exc))
+        return _error(502 if remote else 500, str(exc))
     return 200, fmt.content_type, sink.getvalue()
 
 
 def _prefixes() -> dict[str, str]:
     """Prefixes for Turtle and RDF/XML output; not kgid:, whose local names all hold a '/'
     that Turtle would have to escape (the full IRI reads better)."""
-    from kg.vocab import PREFIXES
-
     return {k: v for k, v in PREFIXES.items() if k != "kgid"}
 
 
@@ -340,7 +289,7 @@ def render_explorer(store) -> bytes:
     return render_html(KnowledgeGraph(store).to_networkx()).encode("utf-8")
 
 
-def _worker_main(conn, spec: str, limits: Limits) -> None:
+def _worker_main(conn, spec: str, limits: Limits, options: dict) -> None:
     """A worker process: open the store, say ("ready", graphs) or ("error", message), then
     answer jobs until told to stop (None) or the parent goes away."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl+C reaches the process group; the parent stops us
@@ -348,7 +297,7 @@ def _worker_main(conn, spec: str, limits: Limits) -> None:
     from kg.store import open_store
 
     try:
-        store = open_store(spec, read_only=True)
+        store = open_store(spec, read_only=True, **options)
     except KGError as exc:
         conn.send(("error", str(exc)))
         return
@@ -392,9 +341,9 @@ def _worker_main(conn, spec: str, limits: Limits) -> None:
 
 
 class _Worker:
-    def __init__(self, ctx, spec: str, limits: Limits):
+    def __init__(self, ctx, spec: str, limits: Limits, options: dict):
         self.conn, child = ctx.Pipe()
-        self.proc = ctx.Process(target=_worker_main, args=(child, spec, limits), daemon=True,
+        self.proc = ctx.Process(target=_worker_main, args=(child, spec, limits, options), daemon=True,
                                 name="kg-serve-worker")
         self.proc.start()
         child.close()
@@ -436,8 +385,9 @@ class WorkerPool:
     """Worker processes that each hold the store open; run() hands a job to an idle one and
     waits at most `timeout` seconds for the answer, else kills it and starts another."""
 
-    def __init__(self, spec: str, size: int, limits: Limits, *, log=None):
+    def __init__(self, spec: str, size: int, limits: Limits, *, options: dict | None = None, log=None):
         self.spec = spec
+        self.options = dict(options or {})
         self.limits = limits
         self.size = size
         self.log = log or (lambda msg: None)
@@ -462,7 +412,7 @@ class WorkerPool:
             raise
 
     def _spawn(self) -> _Worker:
-        w = _Worker(self._ctx, self.spec, self.limits)
+        w = _Worker(self._ctx, self.spec, self.limits, self.options)
         with self._lock:
             self._all.add(w)
         return w
@@ -712,7 +662,6 @@ EXAMPLES = [
 def query_page(store: str) -> tuple[bytes, str]:
     """The query page and its Content-Security-Policy (inline script and style allowed by hash)."""
     from exports.html import script_json
-    from kg.vocab import PREFIXES
 
     config = script_json({"prefixes": dict(PREFIXES), "examples": EXAMPLES})
     page = _QUERY_PAGE.format(store=html.escape(store), css=_QUERY_CSS, config=config, js=_QUERY_JS)
@@ -963,13 +912,15 @@ class Handler(BaseHTTPRequestHandler):
             if any(v.strip() for v in params.get(name, [])):
                 raise Reply(400, f"{name} is not supported: name graphs with FROM / FROM NAMED or "
                                  f"GRAPH in the query", vary)
+        from kg.sparql import check_read_query, query_form  # here: its lexer takes a while to compile
+
         query = queries[0]
         if not query.strip():
             raise Reply(400, "empty query", vary)
         form = query_form(query)
         self._note = form or "?"
         try:
-            check_read_query(query, graphs=app.pool.graphs)
+            check_read_query(query, graphs=app.pool.graphs, prefixes=PREFIXES)
         except QueryError as exc:
             raise Reply(403, str(exc), vary) from None
         rfmt, gfmt = self._formats(params, form)
@@ -1055,30 +1006,35 @@ def url_for(host: str, port: int) -> str:
 def serve(store: str, *, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT,
           timeout: float = DEFAULT_TIMEOUT, workers: int = DEFAULT_WORKERS,
           max_rows: int = DEFAULT_MAX_ROWS, max_bytes: int = DEFAULT_MAX_BYTES, quiet: bool = False,
-          out: TextIO | None = None, err: TextIO | None = None) -> int:
-    """Serve `store` (a folder, or an http(s) SPARQL endpoint URL) until SIGINT or SIGTERM."""
+          store_options: dict | None = None, out: TextIO | None = None,
+          err: TextIO | None = None) -> int:
+    """Serve `store` (a folder, or an http(s) SPARQL endpoint URL, opened with `store_options`)
+    until SIGINT or SIGTERM; prints one line with the URL on `out`, logs on `err`."""
     out = out or sys.stdout
     err = err or sys.stderr
     spec = str(store)
-    remote = spec.startswith(("http://", "https://"))
-    if remote:
-        return _serve(spec, host, port, timeout, workers, Limits(max_rows, max_bytes), quiet, out, err)
+    run = dict(host=host, port=port, timeout=timeout, workers=workers, limits=Limits(max_rows, max_bytes),
+               quiet=quiet, options=store_options or {}, out=out, err=err)
+    if spec.startswith(("http://", "https://")):
+        return _serve(spec, **run)
     from kg.store import serving
 
     with serving(Path(spec)):
-        return _serve(spec, host, port, timeout, workers, Limits(max_rows, max_bytes), quiet, out, err)
+        return _serve(spec, **run)
 
 
-def _serve(spec, host, port, timeout, workers, limits, quiet, out, err) -> int:
+def _serve(spec, *, host, port, timeout, workers, limits, quiet, options, out, err) -> int:
     cls = _Server6 if ":" in host else _Server
     try:
         httpd = cls((host, port), None)  # the app is attached once the workers are up
     except (OSError, OverflowError) as exc:
         reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
         raise KGError(f"cannot listen on {host}:{port}: {reason}") from None
+    import kg.sparql  # noqa: F401 - compile its lexer now, not in the first request
+
     log = None if quiet else err
     try:
-        pool = WorkerPool(spec, workers, limits, log=(lambda m: _print(err, m)))
+        pool = WorkerPool(spec, workers, limits, options=options, log=(lambda m: _print(err, m)))
     except BaseException:
         httpd.server_close()
         raise
