@@ -358,7 +358,8 @@ class _Worker:
                 return self.conn.recv()
         except (EOFError, OSError):
             pass
-        return "error", "a query worker could not start (exit code "f"{self.proc.exitcode})"
+        self.proc.join(1)
+        return "error", f"a query worker could not start (exit code {self.proc.exitcode})"
 
     def kill(self) -> None:
         try:
@@ -806,10 +807,14 @@ class Handler(BaseHTTPRequestHandler):
         self._dispatch(self._post)
 
     def do_OPTIONS(self) -> None:
-        self._send(204, b"", headers={"Access-Control-Allow-Methods": "GET, POST, OPTIONS",
-                                      "Access-Control-Allow-Headers": "Content-Type, Accept",
-                                      "Access-Control-Max-Age": "86400",
-                                      "Allow": "GET, HEAD, POST, OPTIONS"})
+        """A CORS preflight (or a plain OPTIONS): what browsers may send from any page."""
+        headers = {"Access-Control-Allow-Methods": "GET, POST, OPTIONS",
+                   "Access-Control-Allow-Headers": "Content-Type, Accept",
+                   "Access-Control-Max-Age": "86400", "Allow": "GET, HEAD, POST, OPTIONS"}
+        if self.headers.get("Access-Control-Request-Private-Network", "").lower() == "true":
+            headers["Access-Control-Allow-Private-Network"] = "true"  # a public page calling loopback
+        self._body()
+        self._send(204, b"", headers=headers)
 
     def _not_allowed(self) -> None:
         self._body()  # read it, so the connection can carry on
