@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import subprocess
 import sys
 import venv
@@ -48,6 +49,36 @@ def install(extras: str) -> None:
     stamp.write_text(digest)
 
 
+def debian_packages() -> None:
+    """Install the Debian packages the tests need (requirements/debian.txt) when missing.
+    Without apt-get, root or password-less sudo, say so: the tests that need them skip."""
+    wanted = [line.split("#")[0].strip() for line in
+              (ROOT / "requirements" / "debian.txt").read_text().splitlines()]
+    wanted = [w for w in wanted if w]
+    if not shutil.which("dpkg-query") or not shutil.which("apt-get"):
+        print(f"not a Debian system: install {' '.join(wanted)} yourself, or their tests skip",
+              flush=True)
+        return
+    missing = [p for p in wanted if subprocess.run(
+        ["dpkg-query", "-W", "-f=${Status}", p], capture_output=True, text=True
+    ).stdout.strip() != "install ok installed"]
+    if not missing:
+        return
+    if os.geteuid() == 0:
+        sudo = []
+    elif shutil.which("sudo") and subprocess.run(["sudo", "-n", "true"], capture_output=True).returncode == 0:
+        sudo = ["sudo", "-n"]
+    else:
+        print(f"cannot install {' '.join(missing)} (not root, no password-less sudo); "
+              f"their tests skip", flush=True)
+        return
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    print("+ apt-get install", " ".join(missing), flush=True)
+    subprocess.run([*sudo, "apt-get", "update", "-q"], check=True, env=env, stdout=subprocess.DEVNULL)
+    subprocess.run([*sudo, "apt-get", "install", "-y", "-q", "--no-install-recommends", *missing],
+                   check=True, env=env, stdout=subprocess.DEVNULL)
+
+
 def main(argv: list[str]) -> int:
     if not argv or argv[0] not in ("demo", "test"):
         print(__doc__)
@@ -57,6 +88,7 @@ def main(argv: list[str]) -> int:
         return subprocess.run([str(BIN / "kg"), "demo", "--store", "kg-data", "--out", "demo-out",
                                *argv[1:]], cwd=ROOT).returncode
     install("test")
+    debian_packages()
     return subprocess.run([str(PY), "-m", "pytest", *argv[1:]], cwd=ROOT).returncode
 
 

@@ -16,10 +16,13 @@ graph in step.
 """
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 import logging
 import os
-import socket
+import re
+import secrets
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -32,7 +35,7 @@ import pyoxigraph as ox
 from kg.errors import QueryError, StoreError
 from kg.rdfmap import description
 from kg.sparql import graph_iris, has_dataset_clause, inject_values, query_form, tokens, with_prefixes
-from kg.vocab import BASE, KG, PREFIXES
+from kg.vocab import BASE, PREFIXES
 
 log = logging.getLogger(__name__)
 
@@ -301,52 +304,106 @@ def _first_line(exc: BaseException | str) -> str:
 
 
 class _Http:
-    """Plain HTTP with Basic or Digest credentials; errors become one-line StoreError/QueryError."""
+    """Plain HTTP with Basic or Digest credentials; errors become one-line StoreError/QueryError.
+
+    Digest is answered by hand (RFC 7616, MD5, qop=auth) so that the server's challenge is
+    reused for the following requests instead of costing a refused round trip each time.
+    """
 
     def __init__(self, root: str, user: str | None, password: str | None, auth: str):
         self.user = user
-        handlers: list[urllib.request.BaseHandler] = []
+        self._password = password
+        self._digest = auth == "digest"
+        self._challenge: dict[str, str] | None = None
+        self._nc = 0
         self._basic = None
         if user is not None:
             if password is None:
                 raise StoreError(f"a password is needed for user {user!r} "
-                                 f"(--store-password or KG_STORE_PASSWORD)")
-            if auth == "digest":
-                mgr = urllib.request.HTTPPasswordMgrWithDefaultRealm()
-                mgr.add_password(None, root, user, password)
-                handlers.append(urllib.request.HTTPDigestAuthHandler(mgr))
-            else:
-                import base64
-
+                                 f"(--store-password-file or KG_STORE_PASSWORD)")
+            if not self._digest:
                 self._basic = "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()
-        handlers.append(urllib.request.ProxyHandler({}))  # a loopback server is never proxied
-        self._opener = urllib.request.build_opener(*handlers)
+        # a loopback server is never proxied; redirects are not followed for writes
+        self._opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+
+    def _authorization(self, method: str, url: str) -> str | None:
+        if self._basic:
+            return self._basic
+        if not self._digest or self.user is None or self._challenge is None:
+            return None
+        c = self._challenge
+        self._nc += 1
+        nc, cnonce = f"{self._nc:08x}", secrets.token_hex(8)
+        parts = urllib.parse.urlsplit(url)
+        uri = parts.path + (f"?{parts.query}" if parts.query else "")
+        ha1 = _md5(f"{self.user}:{c.get('realm', '')}:{self._password}")
+        ha2 = _md5(f"{method}:{uri}")
+        fields = {"username": self.user, "realm": c.get("realm", ""), "nonce": c.get("nonce", ""),
+                  "uri": uri, "algorithm": "MD5"}
+        if "auth" in [q.strip() for q in c.get("qop", "").split(",")]:
+            fields.update(qop="auth", nc=nc, cnonce=cnonce,
+                          response=_md5(f"{ha1}:{c.get('nonce', '')}:{nc}:{cnonce}:auth:{ha2}"))
+        else:
+            fields["response"] = _md5(f"{ha1}:{c.get('nonce', '')}:{ha2}")
+        if "opaque" in c:
+            fields["opaque"] = c["opaque"]
+        unquoted = {"qop", "nc", "algorithm"}
+        return "Digest " + ", ".join(f'{k}={v}' if k in unquoted else f'{k}="{v}"'
+                                     for k, v in fields.items())
 
     def request(self, method: str, url: str, body: bytes | None = None, headers: dict | None = None,
                 *, timeout: float, what: str, write: bool = False, query: bool = False):
-        req = urllib.request.Request(url, data=body, method=method, headers=dict(headers or {}))
-        if self._basic:
-            req.add_header("Authorization", self._basic)
-        try:
-            with self._opener.open(req, timeout=timeout) as resp:
-                return resp.status, resp.headers, resp.read()
-        except urllib.error.HTTPError as exc:
-            detail = _first_line(_error_text(exc)) or exc.reason
-            if exc.code in (401, 403):
-                raise StoreError(f"{what}: the server refused the credentials for "
-                                 f"{'writing' if write else 'reading'} (HTTP {exc.code}: {detail})") from None
-            if query and exc.code == 400:
-                raise QueryError(f"malformed query: {detail}") from None
-            kind = "write" if write else "request"
-            raise StoreError(f"{what}: {kind} failed (HTTP {exc.code}: {detail})") from None
-        except (TimeoutError, socket.timeout):
-            raise (QueryError if query else StoreError)(
-                f"{what}: no answer within {timeout:g} s") from None
-        except urllib.error.URLError as exc:
-            reason = exc.reason.strerror if isinstance(exc.reason, OSError) and exc.reason.strerror else exc.reason
-            raise StoreError(f"{what}: cannot reach the SPARQL server ({reason})") from None
-        except (OSError, ValueError) as exc:
-            raise StoreError(f"{what}: cannot reach the SPARQL server ({_first_line(exc)})") from None
+        for attempt in range(2):
+            req = urllib.request.Request(url, data=body, method=method, headers=dict(headers or {}))
+            auth = self._authorization(method, url)
+            if auth:
+                req.add_header("Authorization", auth)
+            try:
+                with self._opener.open(req, timeout=timeout) as resp:
+                    return resp.status, resp.headers, resp.read()
+            except urllib.error.HTTPError as exc:
+                with exc:
+                    challenge = exc.headers.get("WWW-Authenticate", "") if exc.headers else ""
+                    if (exc.code == 401 and attempt == 0 and self._digest and self.user is not None
+                            and challenge.lower().startswith("digest")):
+                        fresh = _parse_challenge(challenge)
+                        if self._challenge is None or fresh.get("stale", "").lower() == "true" \
+                                or fresh.get("nonce") != self._challenge.get("nonce"):
+                            self._challenge, self._nc = fresh, 0
+                            continue
+                    self._raise(exc, what=what, write=write, query=query)
+            except TimeoutError:
+                raise (QueryError if query else StoreError)(
+                    f"{what}: no answer within {timeout:g} s") from None
+            except urllib.error.URLError as exc:
+                reason = exc.reason
+                if isinstance(reason, OSError) and reason.strerror:
+                    reason = reason.strerror
+                raise StoreError(f"{what}: cannot reach the SPARQL server ({reason})") from None
+            except (OSError, ValueError) as exc:
+                raise StoreError(f"{what}: cannot reach the SPARQL server ({_first_line(exc)})") from None
+        raise AssertionError("unreachable")
+
+    @staticmethod
+    def _raise(exc: urllib.error.HTTPError, *, what: str, write: bool, query: bool):
+        detail = _first_line(_error_text(exc)) or exc.reason
+        if exc.code in (401, 403):
+            raise StoreError(f"{what}: the server refused the credentials for "
+                             f"{'writing' if write else 'reading'} (HTTP {exc.code}: {detail})") from None
+        if query and exc.code == 400:
+            raise QueryError(f"malformed query: {detail}") from None
+        kind = "write" if write else "request"
+        raise StoreError(f"{what}: {kind} failed (HTTP {exc.code}: {detail})") from None
+
+
+def _md5(text: str) -> str:
+    return hashlib.md5(text.encode(), usedforsecurity=False).hexdigest()
+
+
+def _parse_challenge(header: str) -> dict[str, str]:
+    """The fields of a `WWW-Authenticate: Digest ...` challenge."""
+    return {m.group(1).lower(): m.group(2) if m.group(2) is not None else m.group(3)
+            for m in re.finditer(r'(\w+)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^\s,]+))', header[6:])}
 
 
 def _error_text(exc: urllib.error.HTTPError) -> str:

@@ -5,8 +5,8 @@ import fcntl
 import os
 import re
 import time
-from contextlib import contextmanager
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pyoxigraph as ox

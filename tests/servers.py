@@ -113,7 +113,7 @@ VADInstallDir      = /usr/share/virtuoso-opensource-7/vad/
 
 [HTTPServer]
 ServerPort         = 127.0.0.1:{http_port}
-ServerRoot         = /var/lib/virtuoso-opensource-7/vsp
+ServerRoot         = {d}/vsp
 MaxClientConnections = 10
 ServerThreads      = 10
 MaxKeepAlives      = 10
@@ -139,7 +139,7 @@ def start_virtuoso(folder: Path, *, max_rows: int = 10000) -> Server:
     changed from the default, and a dedicated writer user allowed SPARQL updates."""
     if not virtuoso_available():
         raise RuntimeError("Virtuoso is not installed (Debian package virtuoso-opensource)")
-    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "vsp").mkdir(parents=True, exist_ok=True)
     sql_port, http_port = free_port(), free_port()
     (folder / "virtuoso.ini").write_text(_VIRTUOSO_INI.format(
         d=folder, sql_port=sql_port, http_port=http_port, max_rows=max_rows))
