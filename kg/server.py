@@ -46,6 +46,7 @@ DEFAULT_MAX_ROWS = 100_000
 DEFAULT_MAX_BYTES = 100_000_000
 MAX_QUERY_BYTES = 1_000_000  # a POST body (query text or form) larger than this: 413
 START_TIMEOUT = 120.0  # seconds a worker may take to open the store
+CHUNK = 1 << 16  # bytes written to the socket at a time
 
 TEXT = "text/plain; charset=utf-8"
 HTML = "text/html; charset=utf-8"
@@ -775,8 +776,9 @@ class Handler(BaseHTTPRequestHandler):
                 f"{ms:.0f}ms{note}{reason}")
         try:
             self.send_response(status)
-            self.send_header("Content-Type", ctype)
-            self.send_header("Content-Length", str(len(body)))
+            if status != 204:  # no content: no Content-Type or Content-Length either
+                self.send_header("Content-Type", ctype)
+                self.send_header("Content-Length", str(len(body)))
             self.send_header("Access-Control-Allow-Origin", "*")
             self.send_header("X-Content-Type-Options", "nosniff")
             for k, v in (headers or {}).items():
@@ -786,7 +788,9 @@ class Handler(BaseHTTPRequestHandler):
                 self.close_connection = True
             self.end_headers()
             if method != "HEAD":
-                self.wfile.write(body)
+                view = memoryview(body)
+                for at in range(0, len(body), CHUNK):  # the socket timeout then bounds each piece,
+                    self.wfile.write(view[at:at + CHUNK])  # not the whole of a large answer
         except (BrokenPipeError, ConnectionResetError):
             self.close_connection = True
 
