@@ -57,7 +57,7 @@ class Served:
     port: int
     line: str         # what it printed on start
     log: Path         # its stderr
-    store: Path
+    store: Path | str
 
     @property
     def endpoint(self) -> str:
@@ -80,7 +80,7 @@ class Served:
         return self.proc.returncode
 
 
-def start_server(store: Path, log: Path, *args) -> Served:
+def start_server(store: Path | str, log: Path, *args) -> Served:
     with open(log, "w", encoding="utf-8") as err:
         proc = subprocess.Popen([sys.executable, "-m", "kg.cli", "serve", "--store", str(store),
                                  "--port", "0", *map(str, args)], stdout=subprocess.PIPE,
@@ -268,6 +268,36 @@ def test_signal_stops_server_and_workers(sig, ingested_store, tmp_path):
     assert server.log_lines()[-1] == "stopped"
     with pytest.raises(OSError):
         socket.create_connection(("127.0.0.1", server.port), timeout=5).close()
+
+
+def test_a_worker_killed_from_outside_is_replaced(ingested_store, tmp_path):
+    server = start_server(ingested_store.path, tmp_path / "stderr.log", "--workers", 1)
+    try:
+        (worker,) = {pid for pid in children(server.proc.pid)
+                     if "spawn_main" in Path(f"/proc/{pid}/cmdline").read_text(errors="replace")}
+        os.kill(worker, signal.SIGKILL)
+        r = get(server, "ASK {}")
+        assert r.status == 500
+        assert r.text == "the query worker stopped unexpectedly (exit code -9); a new one is starting\n"
+        wait_ready(server, workers=1)
+        assert get(server, "ASK {}").status == 200
+    finally:
+        assert server.stop() == 0
+
+
+def test_an_unreachable_sparql_server_store_is_502(tmp_path):
+    with socket.socket() as s:  # a port nothing listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    upstream = f"http://127.0.0.1:{port}/query"
+    server = start_server(upstream, tmp_path / "stderr.log", "--workers", 1)
+    try:
+        r = get(server, "ASK { ?s ?p ?o }")
+        assert r.status == 502
+        assert r.text.startswith(f"{upstream}: cannot reach the SPARQL server")
+        assert get(server, "SELECT * WHERE { SERVICE <http://127.0.0.1:9/> { ?s ?p ?o } }").status == 403
+    finally:
+        assert server.stop() == 0
 
 
 # -- clients -----------------------------------------------------------------------------------
