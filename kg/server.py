@@ -592,7 +592,7 @@ _QUERY_JS = r"""(function () {
     }).then(function (r) {
       var ms = Date.now() - started;
       out.textContent = "";
-      if (!r.response.ok) { say(r.response.status + " " + r.body, true); return; }
+      if (!r.response.ok) { say(r.response.status + " " + r.body.trim(), true); return; }
       var type = r.response.headers.get("Content-Type") || "";
       if (type.indexOf("application/sparql-results+json") === 0) {
         var data = JSON.parse(r.body);

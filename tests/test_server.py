@@ -12,6 +12,7 @@ import json
 import os
 import re
 import select
+import shutil
 import signal
 import socket
 import subprocess
@@ -839,6 +840,32 @@ def test_query_page(served):
     assert "innerHTML" not in page and "eval(" not in page
     assert not re.search(r"""(?:src|href)\s*=\s*["']?(?:https?:)?//""", page)  # nothing external
     assert 'fetch("sparql"' in page and "<textarea" in page
+
+
+@pytest.mark.skipif(shutil.which("node") is None, reason="node is not installed")
+@pytest.mark.parametrize("query,want", [
+    ('SELECT ?f ?o ("<b>x</b>"@en AS ?lit) WHERE { ?f kg:founded ?o } ORDER BY ?f LIMIT 2',
+     {"status": "2 rows", "rows": [["f", "o", "lit"],
+                                   ["kgid:person/daniela-amodei", "kgid:org/anthropic", "<b>x</b>"],
+                                   ["kgid:person/dario-amodei", "kgid:org/anthropic", "<b>x</b>"]]}),
+    ("ASK {}", {"status": "ASK answered", "text": "true"}),
+    ("CONSTRUCT WHERE { ?f kg:founded ?o }", {"status": "graph", "text": f"<{DARIO}> kg:founded <{ANTHROPIC}> ."}),
+    ("SELEC", {"status": "400 malformed query: error at 1:6:", "error": True}),
+])
+def test_query_page_script_runs_queries(served, tmp_path, query, want):
+    """The page's own script, run by node over a minimal DOM, against the real server."""
+    page = tmp_path / "query.html"
+    page.write_bytes(request(served, "GET", "/query").body)
+    done = subprocess.run(["node", str(ROOT / "tests" / "fixtures" / "query_page.js"), str(page), served.url,
+                           query], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    got = json.loads(done.stdout)
+    assert got["status"].startswith(want["status"]), got
+    assert got["error"] is want.get("error", False)
+    if "rows" in want:
+        assert got["rows"] == want["rows"]  # values shown as text: the <b> is not markup
+    if "text" in want:
+        assert want["text"] in got["text"]
 
 
 def test_query_page_escapes_the_store_name():
