@@ -439,7 +439,7 @@ def cmd_serve(args) -> int:
         raise _Usage("--timeout, --workers, --max-rows and --max-bytes must be positive")
     return serve(args.store, host=args.host, port=args.port, timeout=args.timeout,
                  workers=args.workers, max_rows=args.max_rows, max_bytes=args.max_bytes,
-                 quiet=args.quiet, store_options=store_options(args))
+                 quiet=args.quiet, store_options=store_options(args), out=sys.stdout, err=sys.stderr)
 
 
 class _Usage(Exception):

@@ -991,6 +991,7 @@ def _decode(body: bytes, charset: str) -> str:
 
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
+    request_queue_size = 64  # the listen backlog (a burst of connections waits, not refused)
 
     def __init__(self, address, app: App):
         self.app = app
