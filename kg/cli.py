@@ -410,6 +410,38 @@ def cmd_demo(args) -> int:
     return 1 if report.failed else 0
 
 
+SERVE_HELP = """\
+Serve the store over HTTP, read-only, until Ctrl+C or SIGTERM (see docs/serve.md):
+
+  /sparql   the SPARQL 1.1 Protocol: GET ?query=, POST a form (query=) or POST
+            application/sparql-query; results as JSON, XML, CSV, TSV (SELECT, ASK) or
+            Turtle, N-Triples, JSON-LD, RDF/XML (CONSTRUCT, DESCRIBE), by Accept or format=
+  /         the interactive explorer      /query   a page to type and run queries
+  /health   a JSON status line
+
+Updates, LOAD, SERVICE and FROM naming a graph the store does not hold are refused, so
+the server never makes an outbound request. Queries run in worker processes; one that
+outlives --timeout is stopped and answered 503. One log line per request on stderr."""
+SERVE_EXAMPLES = """\
+example: kg serve                                  # ./kg-data on http://127.0.0.1:8000/
+         kg serve --store kg-data --port 0         # any free port (printed on start)
+         kg serve --timeout 10 --max-rows 5000 --workers 4
+         curl -H 'Accept: text/csv' --data-urlencode 'query=SELECT * WHERE { ?s ?p ?o } LIMIT 5' \\
+              http://127.0.0.1:8000/sparql"""
+
+
+def cmd_serve(args) -> int:
+    from kg.server import serve
+
+    if not 0 <= args.port <= 65535:
+        raise _Usage("--port must be between 0 and 65535")
+    if args.timeout <= 0 or args.workers < 1 or args.max_rows < 1 or args.max_bytes < 1:
+        raise _Usage("--timeout, --workers, --max-rows and --max-bytes must be positive")
+    return serve(args.store, host=args.host, port=args.port, timeout=args.timeout,
+                 workers=args.workers, max_rows=args.max_rows, max_bytes=args.max_bytes,
+                 quiet=args.quiet, store_options=store_options(args), out=sys.stdout, err=sys.stderr)
+
+
 class _Usage(Exception):
     pass
 
@@ -556,6 +588,32 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("-o", "--output", default="ingest/data/calibration.json", metavar="PATH")
     model(sp)
     sp.set_defaults(func=cmd_calibrate)
+
+    from kg import server
+
+    sp = sub.add_parser("serve", help="serve the store read-only over HTTP: a SPARQL endpoint, "
+                        "the explorer and a query page", description=SERVE_HELP,
+                        epilog=SERVE_EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
+    store(sp)
+    sp.add_argument("--host", default=server.DEFAULT_HOST,
+                    help=f"address to listen on (default: {server.DEFAULT_HOST}, this machine only; "
+                         f"0.0.0.0 or :: for every interface)")
+    sp.add_argument("--port", type=int, default=server.DEFAULT_PORT,
+                    help=f"port to listen on; 0 picks a free one (default: {server.DEFAULT_PORT})")
+    sp.add_argument("--timeout", type=float, default=server.DEFAULT_TIMEOUT, metavar="SECONDS",
+                    help=f"stop a query after this long and answer 503; also how long a query may "
+                         f"wait for a free worker (default: {server.DEFAULT_TIMEOUT:g})")
+    sp.add_argument("--workers", type=int, default=server.DEFAULT_WORKERS, metavar="N",
+                    help=f"query worker processes, each with the store open: at most N queries run "
+                         f"at once (default: {server.DEFAULT_WORKERS})")
+    sp.add_argument("--max-rows", type=int, default=server.DEFAULT_MAX_ROWS, metavar="N",
+                    help=f"refuse (413) a result of more than N rows or triples "
+                         f"(default: {server.DEFAULT_MAX_ROWS:,})")
+    sp.add_argument("--max-bytes", type=int, default=server.DEFAULT_MAX_BYTES, metavar="N",
+                    help=f"refuse (413) a result larger than N bytes once serialised "
+                         f"(default: {server.DEFAULT_MAX_BYTES:,})")
+    sp.add_argument("--quiet", action="store_true", help="no log line per request on stderr")
+    sp.set_defaults(func=cmd_serve)
 
     sp = sub.add_parser("demo", help="ingest the sample corpus, export explorer and Turtle, "
                         "answer 'who founded what'", epilog="example: kg demo --out demo-out")

@@ -17,7 +17,7 @@ from kg.errors import PluginNotFound
 CURATED = ["KnowledgeGraph", "IngestReport", "ReadOptions", "Article", "Entity", "Relation", "Mention",
            "Extraction", "KGError", "__version__"]
 COMMANDS = ["ingest", "extract", "query", "export", "facts", "stats", "entity", "validate", "eval",
-            "calibrate", "demo"]
+            "calibrate", "serve", "demo"]
 
 
 def subcommands() -> dict[str, argparse.ArgumentParser]:
