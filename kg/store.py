@@ -36,6 +36,7 @@ class Store:
             elif read_only:
                 if not self.path.exists():
                     raise StoreError(f"{self.path}: no store here (run 'kg ingest' first)")
+                _check_is_store(self.path)
                 self._db = _open_read_only(self.path)
             else:
                 self._lock = _take_lock(self.path, exclusive=True)
@@ -181,11 +182,20 @@ def serving(path: str | Path):
     path = Path(path)
     if not path.is_dir():
         raise StoreError(f"{path}: no store here (run 'kg ingest' first)")
+    _check_is_store(path)
     fd = _take_lock(path, exclusive=False)
     try:
         yield
     finally:
         os.close(fd)
+
+
+def _check_is_store(path: Path) -> None:
+    """A folder read as a store must hold one (RocksDB's CURRENT file), else a clear error
+    rather than a message about other processes."""
+    if path.is_dir() and not (path / "CURRENT").exists():
+        raise StoreError(f"{path}: cannot open the store (the folder holds no kg store; "
+                         f"run 'kg ingest --store {path}' to make one)")
 
 
 def _take_lock(path: Path, *, exclusive: bool) -> int:

@@ -228,6 +228,8 @@ def test_folder_that_is_not_a_store_is_one_line(tmp_path):
     assert result.returncode == 1
     lines = result.stderr.splitlines()
     assert len(lines) == 1 and lines[0].startswith(f"error: {tmp_path}: cannot open the store")
+    assert "holds no kg store" in lines[0]
+    assert not (tmp_path / "kg.lock").exists()
 
 
 def test_port_in_use_is_one_line(served, ingested_store):
