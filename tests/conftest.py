@@ -302,3 +302,20 @@ def empty_kg(request, nlp_ready):
         wipe(kg)
     yield kg
     kg.close()
+
+
+# -- a real browser --------------------------------------------------------------------------
+@pytest.fixture(scope="session")
+def browser():
+    """Headless Chromium (system packages) driven by Selenium; skipped where it is not
+    installed, except under CI (CI=true), where that is a failure."""
+    import browser as chrome
+
+    if not chrome.available():
+        if os.environ.get("CI"):
+            pytest.fail("Chromium and chromedriver are not installed (bootstrap.py installs "
+                        "chromium and chromium-driver on Debian)")
+        pytest.skip("Chromium and chromedriver are not installed")
+    driver = chrome.start()
+    yield driver
+    driver.quit()
