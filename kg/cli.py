@@ -296,6 +296,87 @@ def cmd_stats(args) -> int:
     return 0
 
 
+def _print_json(value) -> None:
+    print(json.dumps(value, indent=2, ensure_ascii=False, default=str))
+
+
+def _fact_line(f: dict) -> str:
+    return (f"{f['subject']} -{f['predicate']}-> {f['object']}   (support {f['support']}, "
+            f"confidence {f['confidence']:.2f})")
+
+
+def cmd_search(args) -> int:
+    with _open(args, read_only=True) as kg:
+        rows = kg.search(args.text, limit=args.limit, cls=args.cls)
+    if args.json:
+        _print_json(rows)
+        return 0
+    for r in rows:
+        print(f"{r['label']}  ({r['class']}, {r['articles']} article(s), {r['match']} match)  {r['iri']}")
+    if not rows:
+        print(f"no entity matches {args.text!r}", file=sys.stderr)
+    return 0
+
+
+def cmd_neighbours(args) -> int:
+    with _open(args, read_only=True) as kg:
+        near = kg.neighbours(args.name, args.depth, min_confidence=args.min_confidence,
+                             min_support=args.min_support, predicates=args.predicate)
+    if args.json:
+        _print_json(near)
+        return 0
+    print(f"{near['label']}: {len(near['entities']) - 1} entit(ies) within {near['depth']} fact(s)")
+    for e in near["entities"][1:]:
+        print(f"  {e['distance']}  {e['label']}  ({e['class']})")
+    print("facts:")
+    for f in near["facts"]:
+        print("  " + _fact_line(f))
+    return 0
+
+
+def cmd_path(args) -> int:
+    with _open(args, read_only=True) as kg:
+        hops = kg.path(args.a, args.b, max_depth=args.max_depth, min_confidence=args.min_confidence,
+                       min_support=args.min_support, predicates=args.predicate)
+    if args.json:
+        _print_json(hops)
+        return 0 if hops is not None else 1
+    if hops is None:
+        print(f"no chain of at most {args.max_depth} fact(s) links {args.a!r} and {args.b!r}",
+              file=sys.stderr)
+        return 1
+    for i, h in enumerate(hops, 1):
+        print(f"{i}. " + _fact_line(h))
+        for ev in h.get("evidence", [])[:1]:
+            print(f"     \"{ev['sentence'][:160]}\"  [{ev['title'] or ev['article']}]")
+    return 0
+
+
+def cmd_timeline(args) -> int:
+    with _open(args, read_only=True) as kg:
+        rows = kg.timeline(args.name, min_confidence=args.min_confidence,
+                           min_support=args.min_support, predicates=args.predicate)
+    if args.json:
+        _print_json(rows)
+        return 0
+    for r in rows:
+        when = f"{r['date']} ({r['date_source']})" if r["date"] else "undated"
+        print(f"{when:<26} {r['subject']} -{r['predicate']}-> {r['object']}")
+    return 0
+
+
+def cmd_rank(args) -> int:
+    with _open(args, read_only=True) as kg:
+        rows = kg.centrality(args.kind, limit=args.limit, cls=args.cls,
+                             min_confidence=args.min_confidence, min_support=args.min_support)
+    if args.json:
+        _print_json(rows)
+        return 0
+    for i, r in enumerate(rows, 1):
+        print(f"{i:>3}. {r['score']:.4f}  {r['label']}  ({r['class']}, {r['articles']} article(s))")
+    return 0
+
+
 def cmd_entity(args) -> int:
     with _open(args, read_only=True) as kg:
         ent = kg.entity(args.name)
@@ -568,6 +649,55 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--json", action="store_true")
     store(sp)
     sp.set_defaults(func=cmd_entity)
+
+    def thresholds(sp, predicates: bool = True):
+        sp.add_argument("--min-confidence", type=float, default=0.0, metavar="X",
+                        help="follow only facts with at least this confidence")
+        sp.add_argument("--min-support", type=int, default=1, metavar="N",
+                        help="follow only facts stated by at least N articles")
+        if predicates:
+            sp.add_argument("--predicate", action="append", metavar="NAME",
+                            help="follow only this relation (repeatable), e.g. founded")
+        sp.add_argument("--json", action="store_true")
+        store(sp)
+
+    sp = sub.add_parser("search", help="entities whose name or alias contains TEXT, best first",
+                        epilog="example: kg search deep --class Organization")
+    sp.add_argument("text")
+    sp.add_argument("--limit", type=int, default=10, metavar="N")
+    sp.add_argument("--class", dest="cls", metavar="CLASS", help="keep one class and its subclasses")
+    sp.add_argument("--json", action="store_true")
+    store(sp)
+    sp.set_defaults(func=cmd_search)
+
+    sp = sub.add_parser("neighbours", help="the entities within --depth facts of NAME, and those facts",
+                        epilog="example: kg neighbours DeepSeek --depth 2")
+    sp.add_argument("name")
+    sp.add_argument("--depth", type=int, default=1, metavar="N")
+    thresholds(sp)
+    sp.set_defaults(func=cmd_neighbours)
+
+    sp = sub.add_parser("path", help="a shortest chain of facts linking A and B, with evidence",
+                        epilog='example: kg path "Liang Wenfeng" "High-Flyer"')
+    sp.add_argument("a", metavar="A")
+    sp.add_argument("b", metavar="B")
+    sp.add_argument("--max-depth", type=int, default=4, metavar="N")
+    thresholds(sp)
+    sp.set_defaults(func=cmd_path)
+
+    sp = sub.add_parser("timeline", help="an entity's facts in date order",
+                        epilog="example: kg timeline OpenAI")
+    sp.add_argument("name")
+    thresholds(sp)
+    sp.set_defaults(func=cmd_timeline)
+
+    sp = sub.add_parser("rank", help="entities ranked by centrality (degree, pagerank, betweenness)",
+                        epilog="example: kg rank --kind pagerank --limit 20")
+    sp.add_argument("--kind", default="degree", choices=("degree", "pagerank", "betweenness"))
+    sp.add_argument("--limit", type=int, default=10, metavar="N")
+    sp.add_argument("--class", dest="cls", metavar="CLASS", help="keep one class and its subclasses")
+    thresholds(sp, predicates=False)
+    sp.set_defaults(func=cmd_rank)
 
     sp = sub.add_parser("validate", help="check every article graph against the SHACL shapes",
                         epilog="example: kg validate --store kg-data")

@@ -579,3 +579,55 @@ def test_extract_relation_names_are_entity_names_or_aliases(run_cli, tmp_path):
     assert rec["relations"]
     for r in rec["relations"]:
         assert r["subject"] in known and r["object"] in known, r
+
+
+# -- exploring from the command line ---------------------------------------------------------
+def test_search_lists_matches_best_first(run_cli, ingested_store):
+    r = run_cli("search", "amodei", "--store", ingested_store.path)
+    assert r.code == 0
+    assert {"Daniela Amodei", "Dario Amodei"} <= {line.split("  (")[0] for line in r.out.splitlines()}
+    r = run_cli("search", "amodei", "--json", "--limit", "1", "--store", ingested_store.path)
+    rows = json.loads(r.out)
+    assert len(rows) == 1 and rows[0]["label"].endswith("Amodei")
+
+
+def test_search_without_matches_says_so(run_cli, ingested_store):
+    r = run_cli("search", "zzzz-nothing", "--store", ingested_store.path)
+    assert r.code == 0 and r.out == "" and "no entity matches" in r.err
+
+
+def test_neighbours_and_path_and_timeline(run_cli, ingested_store):
+    r = run_cli("neighbours", "Anthropic", "--store", ingested_store.path)
+    assert r.code == 0 and "Dario Amodei" in r.out and "-founded-> Anthropic" in r.out
+    r = run_cli("neighbours", "Anthropic", "--json", "--depth", "2", "--store", ingested_store.path)
+    near = json.loads(r.out)
+    assert near["label"] == "Anthropic" and near["depth"] == 2
+    r = run_cli("path", "Dario Amodei", "Amazon", "--store", ingested_store.path)
+    assert r.code == 0
+    assert r.out.startswith("1. Dario Amodei -founded-> Anthropic") and "Amazon -funds-> Anthropic" in r.out
+    assert '"' in r.out  # each hop shows its evidence sentence
+    r = run_cli("timeline", "Anthropic", "--store", ingested_store.path)
+    assert r.code == 0 and r.out.splitlines()[0].startswith("2021 (stated)")
+
+
+def test_rank_by_pagerank(run_cli, ingested_store):
+    r = run_cli("rank", "--kind", "pagerank", "--json", "--limit", "3", "--store", ingested_store.path)
+    rows = json.loads(r.out)
+    assert len(rows) == 3 and rows == sorted(rows, key=lambda x: -x["score"])
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["neighbours", "Nobody Atall"], "unknown entity 'Nobody Atall'"),
+    (["neighbours", "Anthropic", "--depth", "0"], "depth must be"),
+    (["path", "Anthropic", "Nobody Atall"], "unknown entity 'Nobody Atall'"),
+    (["timeline", "Nobody Atall"], "unknown entity"),
+    (["neighbours", "Anthropic", "--predicate", "befriends"], "befriends"),
+])
+def test_exploring_errors_are_one_line(run_cli, ingested_store, args, message):
+    r = run_cli(*args, "--store", ingested_store.path)
+    assert r.code == 1 and len(r.err_lines) == 1 and message in r.err
+
+
+def test_path_between_unconnected_entities_exits_1(run_cli, ingested_store):
+    r = run_cli("path", "Jensen Huang", "Demis Hassabis", "--store", ingested_store.path)
+    assert r.code == 1 and r.out == "" and "no chain of at most 4 fact(s)" in r.err

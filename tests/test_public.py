@@ -16,8 +16,8 @@ from kg.errors import PluginNotFound
 
 CURATED = ["KnowledgeGraph", "IngestReport", "ReadOptions", "Article", "Entity", "Relation", "Mention",
            "Extraction", "KGError", "__version__"]
-COMMANDS = ["ingest", "extract", "query", "export", "facts", "stats", "entity", "validate", "eval",
-            "calibrate", "serve", "demo"]
+COMMANDS = ["ingest", "extract", "query", "export", "facts", "stats", "entity", "search",
+            "neighbours", "path", "timeline", "rank", "validate", "eval", "calibrate", "serve", "demo"]
 
 
 def subcommands() -> dict[str, argparse.ArgumentParser]:
