@@ -18,18 +18,20 @@ import warnings
 from pathlib import Path
 
 from bench.common import emit, interleaved, median, parser
+from kg.vocab import PREFIXES
 
 TARGET = 20.0
-KG = "https://w3id.org/aikg/ontology#"
-ID = "https://w3id.org/aikg/id/"
+
+KG = PREFIXES["kg"]
+ID = PREFIXES["kgid"]
 ART = "https://w3id.org/aikg/article/"
 ASSERT = "https://w3id.org/aikg/assertion/"
-RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
-RDFS = "http://www.w3.org/2000/01/rdf-schema#"
-XSD = "http://www.w3.org/2001/XMLSchema#"
-SKOS = "http://www.w3.org/2004/02/skos/core#"
-PROV = "http://www.w3.org/ns/prov#"
-SCHEMA = "http://schema.org/"
+RDF = PREFIXES["rdf"]
+RDFS = PREFIXES["rdfs"]
+XSD = PREFIXES["xsd"]
+SKOS = PREFIXES["skos"]
+PROV = PREFIXES["prov"]
+SCHEMA = PREFIXES["schema"]
 CLASSES = [("Person", "person", 30), ("AILab", "org", 8), ("Company", "org", 20), ("Investor", "org", 8),
            ("AIModel", "model", 12), ("Chip", "hardware", 5), ("Product", "product", 7),
            ("City", "place", 6), ("Country", "place", 4)]
@@ -110,7 +112,7 @@ def generate(path: Path, target_quads: int, seed: int = 7) -> dict:
     hub = entities[0][0][1:-1]
     return {"articles": n_articles, "entities": n_entities, "named_quads": named,
             "merged_triples": len(merged), "quads": named + len(merged), "hub": hub,
-            "article": f"{ART}{hashlib.sha1(b'0').hexdigest()}", "search": entities[0][2][:4].lower()}
+            "article": f"{ART}{hashlib.sha1(b'0').hexdigest()}", "search": "thro"}
 
 
 def queries(info: dict) -> dict[str, str]:
@@ -141,7 +143,6 @@ def run(target_quads: int = 1_000_000, repeats: int = 3, load_repeats: int = 2) 
     import rdflib
 
     from kg.store import Store
-    from kg.vocab import PREFIXES
 
     work = Path(tempfile.mkdtemp(prefix="kg-bench-query-"))
     data = work / "data.nq"
