@@ -59,6 +59,17 @@ class Store:
         union-of-graphs view is a multiset, which would repeat rows and inflate counts).
         """
         g = ox.NamedNode(graph)
+        if not self.read_only and not self._ox.contains_named_graph(g):
+            # a new graph (the common case when ingesting): nothing to retract or drop, so add
+            # its quads and their triples in the merged graph in one transaction (extend is
+            # atomic), without building and parsing a SPARQL update
+            quads = list(quads)
+            merged = ox.DefaultGraph()
+            try:
+                self._ox.extend(quads + [ox.Quad(q.subject, q.predicate, q.object, merged) for q in quads])
+            except (OSError, RuntimeError) as exc:
+                raise StoreError(f"{self.path or 'memory'}: write failed ({_first_line(exc)})") from None
+            return
         body = "\n".join(f"{q.subject} {q.predicate} {q.object} ." for q in quads)
         update = f"""{_retract(g)} ;
 DROP SILENT GRAPH {g} ;
