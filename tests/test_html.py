@@ -172,7 +172,9 @@ def test_embedded_json_round_trips(written):
     assert "Deepseek" in nodes[DS]["title"] and "深度求索" in nodes[DS]["title"]
     edges = {(e["from"], e["predicate"], e["to"]): e for e in data["edges"]}
     develops = edges[(DS, "develops", R1)]
-    assert " ".join(XSS_SENTENCE.split()) in develops["title"]  # whitespace runs collapsed
+    # whitespace runs collapsed
+    assert develops["evidence"][0]["sentence"] == " ".join(XSS_SENTENCE.split())
+    assert develops["dates"] == [] and develops["undated"] is True
     block = DATA_RE.search(text).group(1)
     assert "\\u003c/script\\u003e" in block and "\\u0026" in block
     assert "\u2028" not in block and "\\u2028" in block  # JS line separator escaped
@@ -199,13 +201,13 @@ def test_nodes_and_edges_styling(written):
     # the two parallel High-Flyer -> DeepSeek edges are drawn apart
     assert ("smooth" in edges[(HF, "funds", DS)]) != ("smooth" in edges[(HF, "partners_with", DS)])
     founded = edges[(LW, "founded", DS)]
-    assert founded["support"] == 2
-    title = founded["title"]
-    assert title.startswith("Liang Wenfeng \u2014founded\u2192 DeepSeek")
-    assert "Support: 2 articles" in title
-    # evidence newest first, each with its article title and date
-    assert title.index("Who is Liang? (2025-02-03") < title.index("DeepSeek releases R1 (2025-01-20")
-    assert "Liang launched DeepSeek in Hangzhou." in title
+    assert founded["support"] == 2 and founded["confidence"] == 0.9
+    assert founded["dates"] == ["2025-01-20", "2025-02-03"] and founded["undated"] is False
+    # evidence newest first, each with its article title, date and URL
+    first, second = founded["evidence"]
+    assert first["title"] == "Who is Liang?" and first["published"] == "2025-02-03"
+    assert first["sentence"] == "Liang launched DeepSeek in Hangzhou."
+    assert second["title"] == "DeepSeek releases R1" and second["url"] == ARTICLE_URL
 
 
 def test_output_is_deterministic(tmp_path):
