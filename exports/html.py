@@ -230,6 +230,8 @@ def _rank_size(share: float, n: int) -> float:
 
 def _ordered_evidence(evidence: list[dict]) -> list[dict]:
     """Newest first (ISO dates sort as text), undated last; ties broken stably."""
+    if len(evidence) < 2:
+        return evidence
     ordered = sorted(evidence, key=lambda e: (str(e.get("article") or ""),
                                               str(e.get("sentence") or ""),
                                               str(e.get("rule") or "")))
@@ -312,23 +314,26 @@ def _pagerank(order: list[str], edges: list[dict], *, alpha: float = 0.85,
         w = max(e["support"], 1)
         for s, t in ((a, b), (b, a)) if e["symmetric"] else ((a, b),):
             weights[s, t] = weights.get((s, t), 0.0) + w
-    out_w = [0.0] * n
-    for (s, _), w in weights.items():
-        out_w[s] += w
-    links = sorted((s, t, w / out_w[s]) for (s, t), w in weights.items())
-    dangling = [i for i in range(n) if not out_w[i]]
-    x = [1.0 / n] * n
+    import numpy as np  # a dependency of spaCy, so always there
+
+    if not weights:
+        return [1.0 / n] * n
+    pairs = sorted(weights.items())
+    src = np.fromiter((s for (s, _), _ in pairs), dtype=np.int64, count=len(pairs))
+    dst = np.fromiter((t for (_, t), _ in pairs), dtype=np.int64, count=len(pairs))
+    w = np.fromiter((w for _, w in pairs), dtype=np.float64, count=len(pairs))
+    out_w = np.bincount(src, weights=w, minlength=n)
+    share = w / out_w[src]
+    dangling = out_w == 0
+    x = np.full(n, 1.0 / n)
     for _ in range(max_iter):
-        nxt = [0.0] * n
-        for s, t, share in links:
-            nxt[t] += alpha * x[s] * share
-        spread = (alpha * sum(x[i] for i in dangling) + 1.0 - alpha) / n
-        nxt = [value + spread for value in nxt]
-        done = sum(abs(a - b) for a, b in zip(nxt, x, strict=True)) < n * tol
+        nxt = np.bincount(dst, weights=alpha * x[src] * share, minlength=n)
+        nxt += (alpha * x[dangling].sum() + 1.0 - alpha) / n
+        done = np.abs(nxt - x).sum() < n * tol
         x = nxt
         if done:
             break
-    return x
+    return [float(v) for v in x]
 
 
 _GOLDEN_ANGLE = math.pi * (3 - math.sqrt(5))
