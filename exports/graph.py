@@ -115,7 +115,10 @@ def write_csv(kg, path: Path, **filters) -> None:
             w.writerow([n, d["label"], d["cls"], "|".join(d["aliases"]), d["articles"]])
 
 
-def write_explorer(kg, path: Path, **filters) -> None:
-    from exports.html import write_html
+def write_explorer(kg, path: Path, *, max_nodes: int | None = None, **filters) -> None:
+    """The interactive explorer (exports/html.py); at most `max_nodes` entities (default
+    exports.html.DEFAULT_MAX_NODES), the most connected, are drawn."""
+    from exports.html import DEFAULT_MAX_NODES, write_html
 
-    write_html(kg.to_networkx(**filters), path)
+    write_html(kg.to_networkx(**filters), path,
+               max_nodes=DEFAULT_MAX_NODES if max_nodes is None else max_nodes)

@@ -638,9 +638,11 @@ class KnowledgeGraph:
         return ds
 
     def export(self, path: str | Path, format: str | None = None, *, min_confidence: float = 0.0,
-               min_support: int = 1) -> Path:
+               min_support: int = 1, max_nodes: int | None = None) -> Path:
         """Write the graph to `path` in a registered export format (default: from the suffix),
         keeping only facts with at least that confidence and number of supporting articles.
+        `max_nodes` (HTML explorer only; default 2000) caps the entities drawn: the most
+        connected are kept and the page says how many were left out.
 
         >>> import tempfile
         >>> kg = KnowledgeGraph.memory()
@@ -655,8 +657,15 @@ class KnowledgeGraph:
         writer = plugins.load("kg.exporters", fmt)
         if not path.parent.exists():
             raise ExportError(f"{path}: folder {path.parent} does not exist")
+        options: dict[str, Any] = {}
+        if max_nodes is not None:
+            if fmt != "html":
+                raise ExportError(f"{path}: max_nodes applies to the html format only, not {fmt!r}")
+            if isinstance(max_nodes, bool) or not isinstance(max_nodes, int) or max_nodes < 1:
+                raise ExportError(f"max_nodes must be a whole number of at least 1, not {max_nodes!r}")
+            options["max_nodes"] = max_nodes
         try:
-            writer(self, path, min_confidence=min_confidence, min_support=min_support)
+            writer(self, path, min_confidence=min_confidence, min_support=min_support, **options)
         except OSError as exc:
             raise ExportError(f"{path}: {exc.strerror or exc}") from None
         return path

@@ -255,7 +255,7 @@ def _print_table(names: list[str], data: list[list[str]]) -> None:
 def cmd_export(args) -> int:
     with _open(args, read_only=True) as kg:
         path = kg.export(args.output, args.format, min_confidence=args.min_confidence,
-                         min_support=args.min_support)
+                         min_support=args.min_support, max_nodes=args.max_nodes)
     print(f"wrote {path}")
     return 0
 
@@ -625,6 +625,9 @@ def build_parser() -> argparse.ArgumentParser:
                         epilog="example: kg export --format html -o explorer.html")
     sp.add_argument("--format", choices=EXPORT_FORMATS, required=True)
     sp.add_argument("-o", "--output", required=True, metavar="PATH")
+    sp.add_argument("--max-nodes", type=int, default=None, metavar="N",
+                    help="html only: draw at most N entities, the most connected, and say how "
+                         "many were left out (default: 2000)")
     filters(sp)
     store(sp)
     sp.set_defaults(func=cmd_export)

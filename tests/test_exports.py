@@ -191,3 +191,19 @@ def test_export_replaces_an_existing_file(kg, exported, tmp_path):
     kg.export(target, "nt")
     assert target.read_bytes() == exported["nt"].read_bytes()
     assert [p.name for p in tmp_path.iterdir()] == ["graph.nt"]
+
+
+def test_html_max_nodes(kg, tmp_path):
+    import json
+    import re
+
+    path = kg.export(tmp_path / "capped.html", "html", max_nodes=5)
+    block = re.search(r'<script type="application/json" id="kg-data">(.*?)</script>',
+                      path.read_text("utf-8"), re.S)
+    data = json.loads(block.group(1))
+    assert len(data["nodes"]) == 5 and data["meta"]["left_out_nodes"] > 0
+    with pytest.raises(ExportError, match="html format only"):
+        kg.export(tmp_path / "graph.csv", "csv", max_nodes=5)
+    with pytest.raises(ExportError, match="max_nodes"):
+        kg.export(tmp_path / "bad.html", "html", max_nodes=0)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["capped.html"]

@@ -172,7 +172,9 @@ def test_embedded_json_round_trips(written):
     assert "Deepseek" in nodes[DS]["title"] and "深度求索" in nodes[DS]["title"]
     edges = {(e["from"], e["predicate"], e["to"]): e for e in data["edges"]}
     develops = edges[(DS, "develops", R1)]
-    assert " ".join(XSS_SENTENCE.split()) in develops["title"]  # whitespace runs collapsed
+    # whitespace runs collapsed
+    assert develops["evidence"][0]["sentence"] == " ".join(XSS_SENTENCE.split())
+    assert develops["dates"] == [] and develops["undated"] is True
     block = DATA_RE.search(text).group(1)
     assert "\\u003c/script\\u003e" in block and "\\u0026" in block
     assert "\u2028" not in block and "\\u2028" in block  # JS line separator escaped
@@ -199,13 +201,13 @@ def test_nodes_and_edges_styling(written):
     # the two parallel High-Flyer -> DeepSeek edges are drawn apart
     assert ("smooth" in edges[(HF, "funds", DS)]) != ("smooth" in edges[(HF, "partners_with", DS)])
     founded = edges[(LW, "founded", DS)]
-    assert founded["support"] == 2
-    title = founded["title"]
-    assert title.startswith("Liang Wenfeng \u2014founded\u2192 DeepSeek")
-    assert "Support: 2 articles" in title
-    # evidence newest first, each with its article title and date
-    assert title.index("Who is Liang? (2025-02-03") < title.index("DeepSeek releases R1 (2025-01-20")
-    assert "Liang launched DeepSeek in Hangzhou." in title
+    assert founded["support"] == 2 and founded["confidence"] == 0.9
+    assert founded["dates"] == ["2025-01-20", "2025-02-03"] and founded["undated"] is False
+    # evidence newest first, each with its article title, date and URL
+    first, second = founded["evidence"]
+    assert first["title"] == "Who is Liang?" and first["published"] == "2025-02-03"
+    assert first["sentence"] == "Liang launched DeepSeek in Hangzhou."
+    assert second["title"] == "DeepSeek releases R1" and second["url"] == ARTICLE_URL
 
 
 def test_output_is_deterministic(tmp_path):
@@ -276,3 +278,61 @@ def test_replaces_existing_file_and_keeps_mode(tmp_path):
     fresh = write_html(nx.MultiDiGraph(), tmp_path / "empty.html")
     assert fresh.stat().st_mode & 0o777 == 0o644
     assert page_data(fresh.read_text(encoding="utf-8"))["nodes"] == []
+
+
+def test_max_nodes_keeps_the_most_connected_and_says_so(tmp_path):
+    text = write_html(small_graph(), tmp_path / "g.html", max_nodes=2).read_text("utf-8")
+    data = page_data(text)
+    assert sorted(n["id"] for n in data["nodes"]) == sorted([DS, HF])  # degrees 5 and 2 (HF: 2 edges)
+    assert all(e["from"] in (DS, HF) and e["to"] in (DS, HF) for e in data["edges"])
+    meta = data["meta"]
+    assert (meta["total_nodes"], meta["shown_nodes"], meta["left_out_nodes"]) == (5, 2, 3)
+    assert meta["left_out_edges"] == 5 - len(data["edges"])
+    assert "Showing the 2 most connected of 5 entities: 3 entities and 3 relations left out" in text
+    full = write_html(small_graph(), tmp_path / "all.html").read_text("utf-8")
+    assert 'id="kg-notice"' not in full and page_data(full)["meta"]["left_out_nodes"] == 0
+    for bad in (0, -1, 2.5, True, "10"):
+        with pytest.raises(HtmlExportError, match="max_nodes"):
+            write_html(small_graph(), tmp_path / "bad.html", max_nodes=bad)
+
+
+def test_csp_allows_exactly_the_page_scripts_by_hash(written):
+    import base64
+    import hashlib
+
+    text = written[1]
+    csp = re.search(r'http-equiv="Content-Security-Policy" content="([^"]*)"', text).group(1)
+    directives = {d.split()[0]: d.split()[1:] for d in (x.strip() for x in csp.split(";")) if d}
+    scripts = re.findall(r"<script>(.*?)</script>", text, re.S)
+    hashes = ["'sha256-" + base64.b64encode(hashlib.sha256(s.encode()).digest()).decode() + "'"
+              for s in scripts]
+    assert len(scripts) == 2 and sorted(directives["script-src"]) == sorted(hashes)
+    assert directives["default-src"] == ["'none'"] and "connect-src" not in directives
+
+
+def test_ranks_sizes_and_layout(written):
+    data = page_data(written[1])
+    nodes = {n["id"]: n for n in data["nodes"]}
+    assert abs(sum(n["pagerank"] for n in nodes.values()) - 1) < 1e-6
+    assert max(nodes, key=lambda i: nodes[i]["pagerank"]) == DS  # everything points at DeepSeek
+    assert nodes[DS]["sizes"]["pagerank"] > nodes[LW]["sizes"]["pagerank"]
+    assert nodes[DS]["sizes"]["degree"] == nodes[DS]["size"]
+    assert len({(n["x"], n["y"]) for n in nodes.values()}) == len(nodes)  # no two on one spot
+    assert nodes[DS]["types"] == ["AILab", "Organization"]
+    assert data["meta"]["date_min"] == "2025-01-20" and data["meta"]["date_max"] == "2025-02-03"
+
+
+def test_fifty_thousand_entities_export_capped(tmp_path):
+    """The Python side of a 50,000-entity export: linear work, capped page (no timing asserted;
+    it takes about a second)."""
+    g = nx.MultiDiGraph()
+    for i in range(50_000):
+        add_node(g, f"{ID}x/{i}", f"Entity {i}", "Company", "Organization")
+    for i in range(1, 50_000):
+        j = (i * 7919) % i
+        add_edge(g, f"{ID}x/{i}", "partners_with", f"{ID}x/{j}", [evidence(f"E{i} and E{j}.", i)])
+    data = page_data(write_html(g, tmp_path / "big.html").read_text("utf-8"))
+    assert len(data["nodes"]) == html_export.DEFAULT_MAX_NODES
+    assert data["meta"]["left_out_nodes"] == 50_000 - html_export.DEFAULT_MAX_NODES
+    assert data["meta"]["physics"] is False or html_export.DEFAULT_MAX_NODES <= html_export.PHYSICS_MAX_NODES
+    assert f"{ID}x/0" in {n["id"] for n in data["nodes"]}
