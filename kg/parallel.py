@@ -22,6 +22,7 @@ from __future__ import annotations
 import functools
 import logging
 import multiprocessing
+import os
 import re
 from collections import deque
 from collections.abc import Callable, Iterable
@@ -78,6 +79,16 @@ def extract_batch(extractor_name: str, model: str | None, articles: list[Article
 
 
 # -- pools -----------------------------------------------------------------------------------
+THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
+
+
+def _one_thread() -> None:
+    """In a new worker process, before numpy is imported: one BLAS thread per process, as
+    Dask's nanny does, so N processes on N cores do not oversubscribe them."""
+    for var in THREAD_VARS:
+        os.environ.setdefault(var, "1")
+
+
 class LocalPool:
     """`jobs` local worker processes (spawned, so nothing of the parent's state is shared)."""
 
@@ -86,7 +97,7 @@ class LocalPool:
             raise ConfigError(f"jobs must be a positive number of processes, not {jobs!r}")
         self.workers = jobs
         self.extractor, self.model = extractor, model
-        self.executor = ProcessPoolExecutor(max_workers=jobs,
+        self.executor = ProcessPoolExecutor(max_workers=jobs, initializer=_one_thread,
                                             mp_context=multiprocessing.get_context("spawn"))
 
     def submit(self, articles: list[Article]):
@@ -112,7 +123,11 @@ LOCAL_CLUSTER = re.compile(r"local:(\d+)")
 
 def parse_dask(address: str) -> int | None:
     """N for "local:N" (a LocalCluster to start), None for a scheduler address; ConfigError for
-    anything else."""
+    anything else.
+
+    >>> parse_dask("local:2"), parse_dask("tcp://10.0.0.5:8786")
+    (2, None)
+    """
     m = LOCAL_CLUSTER.fullmatch(address)
     if m:
         n = int(m.group(1))
