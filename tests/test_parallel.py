@@ -199,3 +199,83 @@ def test_cli_parallel_usage_errors(run_cli, small_corpus, tmp_path, args):
 def test_cli_bad_dask_address(run_cli, small_corpus, tmp_path):
     res = run_cli("ingest", small_corpus, "--store", tmp_path / "s", "--dask", "nowhere")
     assert res.code == 1 and len(res.err_lines) == 1 and "nowhere" in res.err
+
+
+# -- the scheduling loop, with a fake pool (no processes) -------------------------------------
+class FakeFuture:
+    def __init__(self, pool, articles):
+        self.pool, self.articles = pool, articles
+
+    def done(self):
+        return False
+
+    def result(self):
+        self.pool.outstanding -= 1
+        if any("CRASH" in a.text for a in self.articles):
+            raise RuntimeError("worker lost")
+        if any("FATAL" in a.text for a in self.articles):
+            from kg.errors import ModelError
+            raise ModelError("no pipeline on the worker")
+        return [a.id for a in self.articles]
+
+
+class FakePool:
+    workers = 2
+
+    def __init__(self):
+        self.outstanding = self.most = 0
+
+    def fatal(self, exc):
+        return None
+
+    def submit(self, articles):
+        self.outstanding += 1
+        self.most = max(self.most, self.outstanding)
+        return FakeFuture(self, articles)
+
+
+def fake_stream(n, read, special=None):
+    from kg.model import Article
+
+    for i in range(n):
+        read.append(i)
+        yield Article(id=f"a{i}", text=special if special and i == 7 else f"text {i}", source=f"s{i}")
+
+
+def drive(n, special=None, batch_size=3, in_flight=2):
+    from kg import parallel
+
+    pool, read, out = FakePool(), [], []
+    ahead = []
+
+    def write(article, existed, result):
+        assert result == article.id
+        ahead.append(len(read) - int(article.id[1:]))
+        out.append(("ok", article.id))
+
+    parallel.run(fake_stream(n, read, special), pool, batch_size=batch_size, in_flight=in_flight,
+                 check=lambda a: False, write=write, fail=lambda s, r: out.append((s, r)),
+                 unchanged=lambda a: out.append(("same", a.id)))
+    return pool, out, ahead
+
+
+def test_in_flight_batches_and_read_ahead_are_bounded():
+    pool, out, ahead = drive(1000)
+    assert out == [("ok", f"a{i}") for i in range(1000)]
+    assert pool.most <= 3                 # in_flight, plus the one just submitted
+    assert max(ahead) <= 3 * 3 + 1        # the stream is never read far ahead of the writes
+
+
+def test_a_task_that_fails_as_a_whole_fails_its_articles_only():
+    _, out, _ = drive(12, special="CRASH")
+    failed = [s for s, r in out if s != "ok"]
+    assert failed == ["s6", "s7", "s8"]   # the batch holding a7
+    assert [r for s, r in out if s == "s7"] == ["extraction failed: RuntimeError: worker lost"]
+    assert len(out) == 12
+
+
+def test_a_project_error_on_a_worker_stops_the_run():
+    from kg.errors import ModelError
+
+    with pytest.raises(ModelError, match="no pipeline"):
+        drive(12, special="FATAL")
