@@ -12,7 +12,7 @@ from typing import Any
 import pyoxigraph as ox
 
 from kg import plugins
-from kg.errors import ExportError, KGError, ReadError
+from kg.errors import ConfigError, ExportError, KGError, ReadError
 from kg.iri import article_iri
 from kg.model import Article, Extraction
 from kg.rdfmap import article_description, article_quads
@@ -127,18 +127,9 @@ class KnowledgeGraph:
     def _extract_batch(self, articles: list[Article]) -> list[Extraction | ReadError]:
         """Extractions of a batch in order; an article whose extraction fails becomes a
         ReadError and the batch goes on after it."""
-        out: list[Extraction | ReadError] = []
-        extracted = iter(self.extractor.extract_many(articles))
-        for i, article in enumerate(articles):
-            try:
-                out.append(next(extracted))
-            except KGError:
-                raise
-            except Exception as exc:  # a spaCy or rule failure on one article: skip it alone
-                log.debug("extraction failed", exc_info=True)
-                out.append(ReadError(article.source or article.id, f"extraction failed: {exc}"))
-                extracted = iter(self.extractor.extract_many(articles[i + 1:]))
-        return out
+        from kg.parallel import extract_each
+
+        return extract_each(self.extractor, articles)
 
     def extract(self, sources: Iterable[str | Path | Article] | str | Path, *,
                 options=None) -> Iterator[Extraction | ReadError]:
@@ -151,7 +142,9 @@ class KnowledgeGraph:
 
     def ingest(self, sources: Iterable[str | Path | Article] | str | Path, *, options=None,
                force: bool = False, dry_run: bool = False,
-               progress: Callable[[str, str, IngestReport], None] | None = None) -> IngestReport:
+               progress: Callable[[str, str, IngestReport], None] | None = None,
+               jobs: int | None = None, dask: Any = None, batch_size: int | None = None,
+               dask_timeout: float | None = None) -> IngestReport:
         """Read, extract and store each source; each article is written in one transaction.
 
         An article whose stored graph already says the same (text and metadata) is skipped
@@ -159,7 +152,20 @@ class KnowledgeGraph:
         new content replaces its graph. `dry_run` reads and compares but neither extracts nor
         writes. `progress(status, source, report)` is called after each article with status
         "new", "updated", "unchanged" or "failed".
+
+        Parallel ingestion (kg/parallel.py, docs/cluster.md): `jobs=N` runs NLP and extraction
+        in N local worker processes; `dask` does it on a dask.distributed cluster: a scheduler
+        address ("tcp://host:8786"), "local:N" (a LocalCluster of N processes, closed at the
+        end) or a distributed.Client. Articles go to the workers `batch_size` at a time
+        (default 16 locally, 100 on Dask); the parent reads, skips unchanged articles and
+        writes each article in input order, so the store ends up as a single-process run
+        leaves it. With the sequential path, read failures are reported as they are read;
+        with workers, every outcome is reported in input order.
         """
+        if (jobs is not None or dask is not None) and not dry_run:
+            return self._ingest_parallel(sources, options=options, force=force, progress=progress,
+                                         jobs=jobs, dask=dask, batch_size=batch_size,
+                                         dask_timeout=dask_timeout)
         report = IngestReport()
         planned: dict[str, int] = {}  # dry run: graph -> hash of the description it would have
         pending: list[tuple[Article, bool]] = []  # (article, a graph exists) awaiting extraction
@@ -218,6 +224,59 @@ class KnowledgeGraph:
                 write_pending()
         if pending:
             write_pending()
+        self.store.flush()
+        return report
+
+    def _ingest_parallel(self, sources, *, options, force: bool, progress, jobs: int | None,
+                         dask: Any, batch_size: int | None, dask_timeout: float | None) -> IngestReport:
+        from kg import parallel
+
+        if jobs is not None and dask is not None:
+            raise ConfigError("give jobs or dask, not both")
+        if batch_size is not None and (not isinstance(batch_size, int) or batch_size < 1):
+            raise ConfigError(f"batch_size must be a positive number of articles, not {batch_size!r}")
+        if dask is not None:
+            pool = parallel.DaskPool(dask, self.extractor_name, self.model,
+                                     timeout=dask_timeout or parallel.CONNECT_TIMEOUT)
+            size = batch_size or parallel.DASK_BATCH
+        else:
+            pool = parallel.LocalPool(jobs, self.extractor_name, self.model)
+            size = batch_size or parallel.LOCAL_BATCH
+        report = IngestReport()
+
+        def tell(status: str, source: str) -> None:
+            if progress is not None:
+                progress(status, source, report)
+
+        def check(article: Article) -> bool | None:
+            report.read += 1
+            stored = self.store.graph_description(article_iri(article.id))
+            if stored == article_description(article) and not force:
+                return None
+            return stored is not None
+
+        def write(article: Article, existed: bool, result: Extraction) -> None:
+            self.store.replace_graph(article_iri(article.id), article_quads(result))
+            report.updated += existed
+            report.new += not existed
+            report.entities += len(result.entities)
+            report.relations += len(result.relations)
+            tell("updated" if existed else "new", article.source or article.id)
+
+        def fail(source: str, reason: str) -> None:
+            report.failed.append((source, reason))
+            tell("failed", source)
+
+        def unchanged(article: Article) -> None:
+            report.unchanged += 1
+            tell("unchanged", article.source or article.id)
+
+        try:
+            parallel.run(self._items(sources, options), pool, batch_size=size,
+                         in_flight=2 * pool.workers, check=check, write=write, fail=fail,
+                         unchanged=unchanged)
+        finally:
+            pool.close()
         self.store.flush()
         return report
 

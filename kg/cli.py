@@ -18,12 +18,20 @@ RSS/Atom feeds, JSONL and CSV datasets (see docs/ingest.md).
 
 An article's identity is its canonical URL, else its text. An unchanged article is
 skipped before any NLP; a changed one replaces its graph in one transaction. A bad
-input is reported on stderr and the rest go on; the exit code is then 1."""
+input is reported on stderr and the rest go on; the exit code is then 1.
+
+In parallel: --jobs N parses in N local worker processes; --dask ADDRESS on a
+dask.distributed cluster (tcp://scheduler:8786), or --dask local:N on a local
+cluster of N processes (docs/cluster.md). Either way this process reads the sources,
+skips unchanged articles and writes every article in input order, so the store ends
+up the same as a single-process run."""
 INGEST_EXAMPLES = """\
 example: kg ingest samples/ --store kg-data
          kg ingest news.jsonl --text-field maintext --url-field link
          kg ingest feed.xml --fetch
-         kg ingest https://example.com/story.html --dry-run"""
+         kg ingest https://example.com/story.html --dry-run
+         kg ingest news.jsonl --jobs 2
+         kg ingest news.jsonl --dask tcp://scheduler:8786 --store http://sparql-server:7878/query"""
 FOUNDED_QUERY = """SELECT ?founder ?organization WHERE {
   ?f kg:founded ?o . ?f rdfs:label ?founder . ?o rdfs:label ?organization .
 } ORDER BY ?organization ?founder"""
@@ -121,13 +129,36 @@ class Progress:
 
 
 # -- commands --------------------------------------------------------------------------
+def _parallel_options(args) -> dict:
+    from kg.parallel import DASK_MIN_BATCH
+
+    if args.jobs is not None and args.jobs < 1:
+        raise _Usage("--jobs must be a positive number of processes")
+    if args.jobs is not None and args.dask is not None:
+        raise _Usage("give --jobs or --dask, not both")
+    if args.batch_size is not None:
+        if args.batch_size < 1:
+            raise _Usage("--batch-size must be a positive number of articles")
+        if args.dask is not None and args.batch_size < DASK_MIN_BATCH:
+            raise _Usage(f"--batch-size must be at least {DASK_MIN_BATCH} with --dask")
+        if args.jobs is None and args.dask is None:
+            raise _Usage("--batch-size needs --jobs or --dask")
+    if args.dask_timeout <= 0:
+        raise _Usage("--dask-timeout must be positive")
+    if args.jobs is None and args.dask is None:
+        return {}
+    return {"jobs": args.jobs, "dask": args.dask, "batch_size": args.batch_size,
+            "dask_timeout": args.dask_timeout}
+
+
 def cmd_ingest(args) -> int:
     options = _read_options(args)
+    parallel = _parallel_options(args)
     progress = Progress(enabled=not args.no_progress, changes=args.dry_run)
     try:
         with _open(args) as kg:
             report = kg.ingest(args.paths, options=options, force=args.force, dry_run=args.dry_run,
-                               progress=progress)
+                               progress=progress, **parallel)
     finally:
         progress.close()
     for source, reason in report.failed:
@@ -531,6 +562,7 @@ class _Usage(Exception):
 def build_parser() -> argparse.ArgumentParser:
     from ingest.readers import DEFAULT_MAX_BYTES, DEFAULT_MAX_REDIRECTS, DEFAULT_TIMEOUT
     from kg import plugins
+    from kg.parallel import CONNECT_TIMEOUT, DASK_BATCH, DASK_MIN_BATCH, LOCAL_BATCH
     from kg.store import DEFAULT_PATH
     from kg.vocab import PREDICATES
 
@@ -603,6 +635,18 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--no-progress", action="store_true",
                     help="no progress display (by default: a status line on a terminal, else a "
                          "line every 100 articles on stderr)")
+    g = sp.add_argument_group("parallel ingestion (docs/cluster.md)")
+    g.add_argument("--jobs", type=int, default=None, metavar="N",
+                   help="parse and extract in N local worker processes (each loads the pipeline once)")
+    g.add_argument("--dask", default=None, metavar="ADDRESS",
+                   help="parse and extract on a Dask cluster: a scheduler address "
+                        "(tcp://host:8786), or local:N for a local cluster of N processes "
+                        "(needs the extra: pip install 'ai-industry-kg[dask]')")
+    g.add_argument("--batch-size", type=int, default=None, metavar="N",
+                   help=f"articles per task (default: {LOCAL_BATCH} with --jobs, {DASK_BATCH} "
+                        f"with --dask, which needs at least {DASK_MIN_BATCH})")
+    g.add_argument("--dask-timeout", type=float, default=CONNECT_TIMEOUT, metavar="SECONDS",
+                   help=f"give up reaching the Dask scheduler after this long (default: {CONNECT_TIMEOUT:g})")
     sp.set_defaults(func=cmd_ingest)
 
     sp = sub.add_parser("extract", help="print extracted entities and relations as JSON (no store)",
