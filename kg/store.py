@@ -16,6 +16,7 @@ from kg.rdfmap import description
 from kg.vocab import KG, PREFIXES
 
 DEFAULT_PATH = "kg-data"
+FLUSH_EVERY = 100_000  # quads written between flushes of RocksDB's memory tables
 LOCK_NAME = "kg.lock"  # flock: writers hold it exclusively, `kg serve` shared
 # a SPARQL Update: optional prologue, then an update keyword
 _UPDATE = re.compile(r"(?is)^\s*(?:(?:#[^\n]*\n|PREFIX\s+\S*\s*<[^>]*>|BASE\s*<[^>]*>)\s*)*"
@@ -28,6 +29,7 @@ class Store:
     def __init__(self, path: str | Path | None = None, *, read_only: bool = False):
         self._db: ox.Store | None = None
         self._lock: int | None = None
+        self._unflushed = 0  # quads written since the last flush
         self.path = Path(path) if path is not None else None
         self.read_only = read_only
         try:
@@ -69,8 +71,10 @@ class Store:
                 self._ox.extend(quads + [ox.Quad(q.subject, q.predicate, q.object, merged) for q in quads])
             except (OSError, RuntimeError) as exc:
                 raise StoreError(f"{self.path or 'memory'}: write failed ({_first_line(exc)})") from None
+            self._written(2 * len(quads))
             return
-        body = "\n".join(f"{q.subject} {q.predicate} {q.object} ." for q in quads)
+        lines = [f"{q.subject} {q.predicate} {q.object} ." for q in quads]
+        body = "\n".join(lines)
         update = f"""{_retract(g)} ;
 DROP SILENT GRAPH {g} ;
 INSERT DATA {{ GRAPH {g} {{
@@ -80,6 +84,14 @@ INSERT DATA {{
 {body}
 }}"""
         self._update(update)
+        self._written(2 * len(lines))
+
+    def _written(self, quads: int) -> None:
+        """Flush to disk every FLUSH_EVERY quads written: RocksDB otherwise keeps growing its
+        in-memory tables (one per index) during a long ingest, and memory with them."""
+        self._unflushed += quads
+        if self._unflushed >= FLUSH_EVERY:
+            self.flush()
 
     def _update(self, update: str) -> None:
         if self.read_only:
@@ -110,6 +122,7 @@ INSERT DATA {{
         return description(pairs) if pairs else None
 
     def flush(self) -> None:
+        self._unflushed = 0
         if self.path is not None and not self.read_only:
             self._ox.flush()
 

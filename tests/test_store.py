@@ -441,3 +441,21 @@ def test_a_closed_store_says_so(tmp_path):
     kg.close()  # closing twice is harmless
     with pytest.raises(StoreError, match="closed"):
         kg.query("SELECT * WHERE { ?s ?p ?o }")
+
+
+def test_long_writes_flush_memory_tables_as_they_go(tmp_path, monkeypatch):
+    """RocksDB keeps written data in memory tables until a flush; a long ingest must flush
+    as it goes (every FLUSH_EVERY quads) or memory grows with the number of articles."""
+    import kg.store as store_module
+
+    monkeypatch.setattr(store_module, "FLUSH_EVERY", 50)
+    flushes = []
+    store = Store(tmp_path / "db")
+    real = store._ox.flush
+    monkeypatch.setattr(store, "flush", lambda: (flushes.append(1), setattr(store, "_unflushed", 0), real()))
+    for k in range(10):
+        g = ox.NamedNode(f"https://w3id.org/aikg/article/f{k}")
+        store.replace_graph(g.value, [ox.Quad(g, ox.NamedNode("https://w3id.org/aikg/ontology#n"),
+                                              ox.Literal(str(i)), g) for i in range(10)])
+    assert len(flushes) == 3  # 20 quads per article (graph + merged): a flush every 3rd article
+    store.close()
