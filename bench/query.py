@@ -18,14 +18,14 @@ import warnings
 from pathlib import Path
 
 from bench.common import emit, interleaved, median, parser
-from kg.vocab import PREFIXES
+from kg.vocab import ARTICLE, ASSERTION, PREFIXES
 
 TARGET = 20.0
 
 KG = PREFIXES["kg"]
 ID = PREFIXES["kgid"]
-ART = "https://w3id.org/aikg/article/"
-ASSERT = "https://w3id.org/aikg/assertion/"
+ART = ARTICLE
+ASSERT = ASSERTION
 RDF = PREFIXES["rdf"]
 RDFS = PREFIXES["rdfs"]
 XSD = PREFIXES["xsd"]

@@ -39,6 +39,36 @@ class IngestReport:
         return not self.failed
 
 
+@dataclass
+class _Tally:
+    """One ingest's report and progress callback, kept per article by both ingest paths."""
+
+    store: Any
+    progress: Callable[[str, str, IngestReport], None] | None
+    report: IngestReport = field(default_factory=IngestReport)
+
+    def tell(self, status: str, source: str) -> None:
+        if self.progress is not None:
+            self.progress(status, source, self.report)
+
+    def fail(self, source: str, reason: str) -> None:
+        self.report.failed.append((source, reason))
+        self.tell("failed", source)
+
+    def unchanged(self, article: Article) -> None:
+        self.report.unchanged += 1
+        self.tell("unchanged", article.source or article.id)
+
+    def write(self, article: Article, existed: bool, result: Extraction) -> None:
+        """Store one article's graph (one transaction) and count it."""
+        self.store.replace_graph(article_iri(article.id), article_quads(result))
+        self.report.updated += existed
+        self.report.new += not existed
+        self.report.entities += len(result.entities)
+        self.report.relations += len(result.relations)
+        self.tell("updated" if existed else "new", article.source or article.id)
+
+
 def _py(term) -> Any:
     """A Python value for an RDF term: IRIs and strings as str, numbers as numbers."""
     if term is None:
@@ -166,35 +196,23 @@ class KnowledgeGraph:
             return self._ingest_parallel(sources, options=options, force=force, progress=progress,
                                          jobs=jobs, dask=dask, batch_size=batch_size,
                                          dask_timeout=dask_timeout)
-        report = IngestReport()
+        tally = _Tally(self.store, progress)
+        report = tally.report
         planned: dict[str, int] = {}  # dry run: graph -> hash of the description it would have
         pending: list[tuple[Article, bool]] = []  # (article, a graph exists) awaiting extraction
-
-        def tell(status: str, source: str) -> None:
-            if progress is not None:
-                progress(status, source, report)
-
-        def fail(source: str, reason: str) -> None:
-            report.failed.append((source, reason))
-            tell("failed", source)
 
         def write_pending() -> None:
             results = self._extract_batch([a for a, _ in pending])
             for (article, existed), result in zip(pending, results, strict=True):
                 if isinstance(result, ReadError):
-                    fail(result.source, result.reason)
-                    continue
-                self.store.replace_graph(article_iri(article.id), article_quads(result))
-                report.updated += existed
-                report.new += not existed
-                report.entities += len(result.entities)
-                report.relations += len(result.relations)
-                tell("updated" if existed else "new", article.source or article.id)
+                    tally.fail(result.source, result.reason)
+                else:
+                    tally.write(article, existed, result)
             pending.clear()
 
         for item in self._items(sources, options):
             if isinstance(item, ReadError):
-                fail(item.source, item.reason)
+                tally.fail(item.source, item.reason)
                 continue
             report.read += 1
             graph = article_iri(item.id)
@@ -207,17 +225,15 @@ class KnowledgeGraph:
                 want_hash = hash(want)
                 planned[graph] = want_hash
                 if have == want_hash and not force:
-                    report.unchanged += 1
-                    tell("unchanged", item.source or item.id)
+                    tally.unchanged(item)
                 else:
                     report.updated += have is not None
                     report.new += have is None
-                    tell("updated" if have is not None else "new", item.source or item.id)
+                    tally.tell("updated" if have is not None else "new", item.source or item.id)
                 continue
             stored = self.store.graph_description(graph)
             if stored == want and not force:
-                report.unchanged += 1
-                tell("unchanged", item.source or item.id)
+                tally.unchanged(item)
                 continue
             pending.append((item, stored is not None))
             if len(pending) >= self.batch_size:
@@ -242,43 +258,23 @@ class KnowledgeGraph:
         else:
             pool = parallel.LocalPool(jobs, self.extractor_name, self.model)
             size = batch_size or parallel.LOCAL_BATCH
-        report = IngestReport()
-
-        def tell(status: str, source: str) -> None:
-            if progress is not None:
-                progress(status, source, report)
+        tally = _Tally(self.store, progress)
 
         def check(article: Article) -> bool | None:
-            report.read += 1
+            tally.report.read += 1
             stored = self.store.graph_description(article_iri(article.id))
             if stored == article_description(article) and not force:
                 return None
             return stored is not None
 
-        def write(article: Article, existed: bool, result: Extraction) -> None:
-            self.store.replace_graph(article_iri(article.id), article_quads(result))
-            report.updated += existed
-            report.new += not existed
-            report.entities += len(result.entities)
-            report.relations += len(result.relations)
-            tell("updated" if existed else "new", article.source or article.id)
-
-        def fail(source: str, reason: str) -> None:
-            report.failed.append((source, reason))
-            tell("failed", source)
-
-        def unchanged(article: Article) -> None:
-            report.unchanged += 1
-            tell("unchanged", article.source or article.id)
-
         try:
             parallel.run(self._items(sources, options), pool, batch_size=size,
-                         in_flight=2 * pool.workers, check=check, write=write, fail=fail,
-                         unchanged=unchanged)
+                         in_flight=2 * pool.workers, check=check, write=tally.write, fail=tally.fail,
+                         unchanged=tally.unchanged)
         finally:
             pool.close()
         self.store.flush()
-        return report
+        return tally.report
 
     def ingest_text(self, text: str, *, title: str | None = None, url: str | None = None,
                     published: str | None = None, source: str | None = None) -> IngestReport:

@@ -172,14 +172,15 @@ DROP SILENT GRAPH {s} ;
             self._update(f"INSERT DATA {{ GRAPH <{staging}> {{\n{chunk}\n}} }}")
 
     def _retract(self, g: str) -> str:
-        """Update: delete from the merged graph the triples that only graph g holds."""
-        others = f"FILTER (?h != {g} && !STRSTARTS(STR(?h), \"{STAGING}\")"
+        """Update: delete from the merged graph the triples that only graph g holds (staging
+        graphs, and on Virtuoso the merged graph itself, do not count as holding them)."""
+        other = f'?h != {g} && !STRSTARTS(STR(?h), "{STAGING}")'
+        target = "?s ?p ?o"
         if self.merged:
-            m = f"<{self.merged}>"
-            return (f"DELETE {{ GRAPH {m} {{ ?s ?p ?o }} }} WHERE {{ GRAPH {g} {{ ?s ?p ?o }} "
-                    f"FILTER NOT EXISTS {{ GRAPH ?h {{ ?s ?p ?o }} {others} && ?h != {m}) }} }}")
-        return (f"DELETE {{ ?s ?p ?o }} WHERE {{ GRAPH {g} {{ ?s ?p ?o }} "
-                f"FILTER NOT EXISTS {{ GRAPH ?h {{ ?s ?p ?o }} {others}) }} }}")
+            other += f" && ?h != <{self.merged}>"
+            target = f"GRAPH <{self.merged}> {{ ?s ?p ?o }}"
+        return (f"DELETE {{ {target} }} WHERE {{ GRAPH {g} {{ ?s ?p ?o }} "
+                f"FILTER NOT EXISTS {{ GRAPH ?h {{ ?s ?p ?o }} FILTER ({other}) }} }}")
 
     def _merge(self, g: str) -> str:
         if self.merged:
