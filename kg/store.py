@@ -13,14 +13,12 @@ import pyoxigraph as ox
 
 from kg.errors import QueryError, StoreError
 from kg.rdfmap import description
+from kg.sparql import query_form
 from kg.vocab import KG, PREFIXES
 
 DEFAULT_PATH = "kg-data"
 FLUSH_EVERY = 100_000  # quads written between flushes of RocksDB's memory tables
 LOCK_NAME = "kg.lock"  # flock: writers hold it exclusively, `kg serve` shared
-# a SPARQL Update: optional prologue, then an update keyword
-_UPDATE = re.compile(r"(?is)^\s*(?:(?:#[^\n]*\n|PREFIX\s+\S*\s*<[^>]*>|BASE\s*<[^>]*>)\s*)*"
-                     r"(?:INSERT|DELETE|DROP|CLEAR|LOAD|CREATE|COPY|MOVE|ADD|WITH)\b")
 
 
 class Store:
@@ -148,7 +146,7 @@ INSERT DATA {{
                 terms = " ".join(str(t) for t in substitutions.values())
                 return self._ox.query(f"{sparql}\nVALUES ({names}) {{ ({terms}) }}", prefixes=PREFIXES)
         except SyntaxError as exc:
-            if _UPDATE.match(sparql):
+            if query_form(sparql) == "UPDATE":
                 raise QueryError("updates (INSERT, DELETE, DROP, LOAD, ...) are not allowed; "
                                  "this store answers queries only") from None
             raise QueryError(f"malformed query: {_first_line(exc)}") from None
