@@ -5,6 +5,7 @@ from collections.abc import Iterable, Iterator
 
 from ingest import nlp as nlp_stage
 from ingest.gazetteer import Gazetteer, load_gazetteer
+from ingest.grammar import sentence_ents
 from ingest.mentions import _is_heading, find_mentions, resolve
 from ingest.rules import RULESET, Frame, Rules
 from ingest.values import parse_date, parse_money
@@ -26,7 +27,7 @@ def _values(doc, sent, found) -> tuple[str | None, str | None, str | None]:
         clause = clause.head
     span = range(clause.left_edge.i, clause.right_edge.i + 1)
     date = amount = currency = None
-    for ent in sent.ents:
+    for ent in sentence_ents(sent):
         if ent.root.i not in span:
             continue
         if ent.label_ == "DATE" and date is None:

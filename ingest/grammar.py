@@ -1,7 +1,33 @@
 """Small dependency-tree helpers shared by reference resolution and the rules."""
 from __future__ import annotations
 
+from bisect import bisect_right
+
 from ingest.lexicon import HEDGES
+
+
+def sentence(t):
+    """The sentence of a token, like `t.sent`, from a table built once per Doc: spaCy works
+    `t.sent` out by walking the tokens, which costs a sentence's length on every call."""
+    doc = t.doc
+    table = doc.user_data.get("kg.sents")
+    if table is None:
+        sents = list(doc.sents)
+        table = doc.user_data["kg.sents"] = ([s.start for s in sents], sents)
+    starts, sents = table
+    return sents[bisect_right(starts, t.i) - 1]
+
+
+def sentence_ents(sent) -> list:
+    """The named-entity spans whose root lies in a sentence, like `sent.ents` (which scans
+    every entity of the Doc on each call), from a table built once per Doc."""
+    doc = sent.doc
+    table = doc.user_data.get("kg.sent_ents")
+    if table is None:
+        table = doc.user_data["kg.sent_ents"] = {}
+        for ent in doc.ents:
+            table.setdefault(sentence(ent.root).start, []).append(ent)
+    return table.get(sent.start, [])
 
 
 def conjuncts(t) -> list:

@@ -6,7 +6,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
 from ingest.gazetteer import Gazetteer
-from ingest.grammar import preps_of
+from ingest.grammar import preps_of, sentence
 from ingest.lexicon import DEMONYMS, MAKER_EPITHETS
 from kg.iri import entity_key, normalise_name
 from kg.vocab import CLASS_PARENT, root
@@ -73,12 +73,19 @@ class Resolved:
 
 
 def _is_heading(sent) -> bool:
-    """A line that reads as a headline: no final stop, mostly capitalised words."""
-    text = sent.text.strip()
-    if not text or text[-1] in ".!?\"')":
-        return False
-    words = [t for t in sent if t.is_alpha and len(t) > 3]
-    return bool(words) and sum(t.is_title or t.is_upper for t in words) >= 0.6 * len(words)
+    """A line that reads as a headline: no final stop, mostly capitalised words. Worked out
+    once per sentence and kept on the Doc, so a sentence with thousands of names costs one look."""
+    memo = sent.doc.user_data.setdefault("kg.heading", {})
+    got = memo.get(sent.start)
+    if got is None:
+        text = sent.text.strip()
+        if not text or text[-1] in ".!?\"')":
+            got = False
+        else:
+            words = [t for t in sent if t.is_alpha and len(t) > 3]
+            got = bool(words) and sum(t.is_title or t.is_upper for t in words) >= 0.6 * len(words)
+        memo[sent.start] = got
+    return got
 
 
 def _trim(doc, start: int, end: int) -> tuple[int, int]:
@@ -179,7 +186,7 @@ def _candidate_names(doc, taken: set[int]) -> list[Span]:
     out = []
     for tok in doc:
         if tok.lemma_.lower() in MAKER_EPITHETS and tok.dep_ == "appos" \
-                and not _is_heading(tok.sent):
+                and not _is_heading(sentence(tok)):
             for _w, o in preps_of(tok, ("of",)):  # "Agility Robotics, maker of Digit"
                 if o.i not in taken and o.pos_ == "PROPN" and o.text[:1].isupper() and not o.ent_type_ \
                         and normalise_name(o.text) not in STOP_NAMES:
@@ -188,7 +195,7 @@ def _candidate_names(doc, taken: set[int]) -> list[Span]:
                     if not any(i in taken for i in range(s_, e_)):
                         out.append(Span(s_, e_, doc[s_:e_].text, "Product", "context"))
                         taken = taken | set(range(s_, e_))
-        if tok.lower_ not in TYPE_WORDS or tok.i in taken or _is_heading(tok.sent):
+        if tok.lower_ not in TYPE_WORDS or tok.i in taken or _is_heading(sentence(tok)):
             continue
         cls = TYPE_WORDS[tok.lower_]
         if root(cls) not in ("AIModel", "Hardware", "Product"):
@@ -236,7 +243,7 @@ def find_mentions(doc, gaz: Gazetteer) -> list[Span]:
         if start >= end:
             continue
         text = doc[start:end].text
-        heading = _is_heading(ent.sent)
+        heading = _is_heading(sentence(doc[ent.start]))
         if ent.label_ in CLASS_PARENT:                      # from the gazetteer ruler
             entry = gaz.by_key(ent.ent_id_)
             if entry and entry.ambiguous and not _confirmed_ambiguous(doc, start, end):
@@ -283,7 +290,7 @@ def find_mentions(doc, gaz: Gazetteer) -> list[Span]:
     for s in spans:  # "... including Yi-34B." : the sentence's full stop is not part of the name
         last = doc[s.end - 1]
         if s.text.endswith(".") and len(last.text) > 1 and last.text not in ABBREVIATIONS and (
-                last.i + 1 == len(doc) or last.i + 1 >= last.sent.end or doc[last.i + 1].is_space):
+                last.i + 1 == len(doc) or last.i + 1 >= sentence(last).end or doc[last.i + 1].is_space):
             s.text = s.text[:-1]
     return sorted(spans, key=lambda s: s.start)
 
@@ -324,7 +331,7 @@ def _coordinated_people(doc, spans: list[Span]) -> list[Span]:
             if c.i in taken:
                 continue
             got = _name_tokens(doc, c.i, taken)
-            if got and got[1] - got[0] >= 2 and not _is_heading(doc[c.i].sent):
+            if got and got[1] - got[0] >= 2 and not _is_heading(sentence(c)):
                 out.append(Span(got[0], got[1], doc[got[0]:got[1]].text, "Person", "context"))
                 taken |= set(range(*got))
     return out

@@ -74,21 +74,31 @@ def prepare(nlp, gazetteer=None):
     return nlp
 
 
+NOT_SENT_START = 2**64 - 1
+
+
 @Language.component("kg_line_breaks")
 def line_breaks(doc):
-    """A line break always ends a sentence: headlines and datelines stand alone."""
+    """A line break always ends a sentence: headlines and datelines stand alone. The marks are
+    set through one array: Token.is_sent_start checks the whole Doc on each assignment."""
+    from spacy.attrs import SENT_START
+
+    if len(doc) < 2:
+        return doc
+    marks = doc.to_array([SENT_START])  # uint64: 1 starts a sentence, 2**64-1 (-1) does not
     starts = set()
     for tok in doc[1:]:
         prev = doc[tok.i - 1]
         if "\n" in prev.text or "\n" in prev.whitespace_:
-            tok.is_sent_start = True
+            marks[tok.i] = 1
             starts.add(tok.i)
     for i in starts:  # the small parser sometimes cuts a line's first word off on its own
         nxt = i + 1
         if nxt < len(doc) and nxt not in starts and not doc[nxt].is_space and not doc[i].is_punct:
-            doc[nxt].is_sent_start = False
+            marks[nxt] = NOT_SENT_START
+    if starts:
+        doc.from_array([SENT_START], marks)
     return doc
-
 
 
 def split_text(text: str, limit: int) -> list[str]:

@@ -2,7 +2,9 @@
 definite descriptions ("the lab"), relative pronouns and appositions, ranked by salience."""
 from __future__ import annotations
 
-from ingest.grammar import conjuncts, preps_of
+from bisect import bisect_left, bisect_right
+
+from ingest.grammar import conjuncts, preps_of, sentence
 from ingest.lexicon import DEFINITE, MAKER_EPITHETS, PEOPLE_NOUNS, TYPE_ROOT
 from kg.vocab import root
 
@@ -22,8 +24,10 @@ class Frame:
         self.cls = classes              # entity key -> class
         self.place_keys = place_keys    # canonical place name -> key, for demonyms
         self.order = sorted(token_entity.items())
+        self._order_at = [i for i, _ in self.order]
         self._sal = None
         self._sents_cache: list | None = None
+        self._starts_cache: list[int] | None = None
         self._memo: dict[int, str | None] = {}
         self._resolving: set[int] = set()
 
@@ -187,26 +191,28 @@ class Frame:
     def _named_here(self, t) -> set[str]:
         """Owners named later in t's sentence: 'The company uses Amazon's chips' cannot mean
         Amazon (a repeated referent would be 'its')."""
-        sent = t.sent
-        return {key for i, key in self.order if t.i < i < sent.end and self.doc[i].dep_ == "poss"}
+        sent = sentence(t)
+        return {key for i, key in self._between(t.i + 1, sent.end) if self.doc[i].dep_ == "poss"}
+
+    def _between(self, lo: int, hi: int) -> list[tuple[int, str]]:
+        """(token index, entity key) of the mentions at tokens lo .. hi-1, in text order."""
+        return self.order[bisect_left(self._order_at, lo):bisect_left(self._order_at, hi)]
 
     def recent(self, t, want: set[str], window: int = 2, exclude: set[str] = frozenset()) -> str | None:
         """The most salient earlier entity of a wanted class (root or exact class names):
         subjects of recent sentences and the article's most mentioned entity first."""
-        starts = [sent.start for sent in self._text_sents()] if self._sal is None else self._sal[0]
-        cur = max([n for n, st in enumerate(starts) if st <= t.i] or [0])
+        starts = self._text_starts() if self._sal is None else self._sal[0]
+        cur = max(bisect_right(starts, t.i) - 1, 0)
         starts, subjects, counts = self._salience(cur)
         limit = starts[max(0, cur - window)]
         cands: dict[str, float] = {}
-        for i, key in self.order:
-            if i >= t.i:
-                break
-            if i < limit or not self._not_inside(i, t):
+        for i, key in self._between(limit, t.i):
+            if not self._not_inside(i, t):
                 continue
             cls = self.cls[key]
             if (root(cls) not in want and cls not in want) or key in exclude:
                 continue
-            n = max(m for m, st in enumerate(starts) if st <= i)
+            n = bisect_right(starts, i) - 1
             score = 1.0 - (cur - n) / (window + 1) + i / (10_000 * (t.i + 1))
             if key in subjects.get(n, ()) or (n == cur and self._explicit_subject(i)):
                 score += 1.0
@@ -230,6 +236,12 @@ class Frame:
         if self._sents_cache is None:
             self._sents_cache = [sent for sent in self.doc.sents if not sent.text.isspace()]
         return self._sents_cache
+
+    def _text_starts(self) -> list[int]:
+        """The first token of each of _text_sents, for bisecting."""
+        if self._starts_cache is None:
+            self._starts_cache = [sent.start for sent in self._text_sents()]
+        return self._starts_cache
 
     def _not_inside(self, i: int, t) -> bool:
         return not (t.left_edge.i <= i <= t.right_edge.i and t.dep_ == "poss")
@@ -256,14 +268,13 @@ class Frame:
         if len(described) >= 2:
             return described[:2][::-1]
         sents = self._text_sents()
-        cur = max([n for n, sent in enumerate(sents) if sent.start <= t.i] or [0])
+        cur = max(bisect_right(self._text_starts(), t.i) - 1, 0)
         for n in (cur, cur - 1):  # only where the pair was just named
             if n < 0:
                 continue
             sent = sents[n]
-            keys = list(dict.fromkeys(k for i, k in self.order
-                                      if sent.start <= i < min(sent.end, t.i)
-                                      and root(self.cls[k]) == "Organization"))
+            keys = list(dict.fromkeys(k for _, k in self._between(sent.start, min(sent.end, t.i))
+                                      if root(self.cls[k]) == "Organization"))
             if len(keys) == 2:
                 return keys
             if len(keys) > 2:
@@ -287,7 +298,7 @@ class Frame:
             keys = [self.tok[x.i] for x in (head, *conjuncts(head)) if x.i in self.tok]
             return list(dict.fromkeys(keys)) if len(set(keys)) > 1 else []
         sents = self._text_sents()
-        cur = max([n for n, sent in enumerate(sents) if sent.start <= t.i] or [0])
+        cur = max(bisect_right(self._text_starts(), t.i) - 1, 0)
         for n in (cur, cur - 1):  # the coordinated subject of this or the previous sentence
             if n < 0:
                 continue
@@ -311,7 +322,7 @@ class Frame:
             subjects = {k for c in v.children if c.dep_ == "nsubj" for k in self.np(c)}
             if not subjects and v.dep_ in ("advcl", "xcomp", "conj"):
                 subjects = {k for c in v.head.children if c.dep_ == "nsubj" for k in self.np(c)}
-            here = [k for i, k in self.order if t.sent.start <= i < t.i and k not in subjects
+            here = [k for _, k in self._between(sentence(t).start, t.i) if k not in subjects
                     and root(self.cls[k]) in want]
             if here:  # the nearest other organisation in the sentence ("... with Adept, hiring its")
                 return here[-1]

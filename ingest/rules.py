@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from importlib import resources
 
-from ingest.grammar import conjuncts, hedged, is_passive, lemma_of, noun_verb, np_hedged, preps_of
+from ingest.grammar import conjuncts, hedged, is_passive, lemma_of, noun_verb, np_hedged, preps_of, sentence
 from ingest.lexicon import (
     APPOINT_VERBS,
     BACKED_WORDS,
@@ -564,7 +564,7 @@ class Rules:
         for i, key in self.f.order:
             if i >= v.i:
                 break
-            if i >= v.sent.start and root(self.f.cls[key]) == "Organization":
+            if i >= sentence(v).start and root(self.f.cls[key]) == "Organization":
                 best = key
         return [best] if best else []
 
@@ -829,7 +829,7 @@ class Rules:
         """Entities listed between 'with' and the participle v: 'with A, B and C taking part'
         (read from the surface; the parser often hangs the list elsewhere)."""
         doc, keys, j = self.f.doc, [], v.i - 1
-        while j >= v.sent.start:
+        while j >= sentence(v).start:
             if j in self.f.tok:
                 keys.append(self.f.tok[j])
             elif doc[j].lower_ == "with":
@@ -1052,7 +1052,7 @@ class Rules:
         """'X named Y (as) its chief executive', 'Y was named CEO of X', 'Y was promoted to
         chief research officer at X', 'X named Z its primary partner' (read from the surface
         of the clause: the parser labels these small clauses in many ways)."""
-        doc, sent = self.f.doc, v.sent
+        doc, sent = self.f.doc, sentence(v)
         kinds = {i: root(self.f.cls[k]) for i, k in self.f.tok.items() if sent.start <= i < sent.end}
         after = [i for i in sorted(kinds) if i > v.i]
         before = [i for i in sorted(kinds) if i < v.i]
@@ -1111,7 +1111,7 @@ class Rules:
         if backer is None:
             return
         target = None
-        for j in range(t.i + 1, min(t.i + 5, t.sent.end)):
+        for j in range(t.i + 1, min(t.i + 5, sentence(t).end)):
             if j in self.f.tok:
                 target = self.f.tok[j]
                 break
