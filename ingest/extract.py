@@ -14,6 +14,7 @@ from kg.model import Article, Entity, Extraction, Mention, Relation
 from kg.vocab import SYMMETRIC, root
 
 MONEY_PREDICATES = {"funds", "acquires", "partners_with"}
+MAX_MENTIONS = 10_000  # per article; a news article has tens to hundreds
 
 
 def _values(doc, sent, found) -> tuple[str | None, str | None, str | None]:
@@ -46,10 +47,11 @@ class RuleExtractor:
     name = RULESET
 
     def __init__(self, model: str | None = None, gazetteer: Gazetteer | None = None,
-                 batch_size: int = 32):
+                 batch_size: int = 32, max_mentions: int = MAX_MENTIONS):
         self.model = model
         self.gazetteer = gazetteer or load_gazetteer()
         self.batch_size = batch_size
+        self.max_mentions = max_mentions
 
     @property
     def nlp(self):
@@ -83,6 +85,13 @@ class RuleExtractor:
 
     def from_doc(self, doc, article: Article) -> Extraction:
         spans = find_mentions(doc, self.gazetteer)
+        warnings = ()
+        if len(spans) > self.max_mentions:
+            # a list of names, a scraped index page, or an attack: keep the first mentions in
+            # text order, so the graph, the store and the explorer stay bounded
+            warnings = (f"{len(spans):,} entity mentions, over the cap of {self.max_mentions:,} "
+                        f"per article: kept the first {self.max_mentions:,}",)
+            spans = spans[:self.max_mentions]
         res = resolve(doc, spans, self.gazetteer)
         classes = {k: e["cls"] for k, e in res.entities.items()}
         places = {e["canonical"]: k for k, e in res.entities.items() if root(e["cls"]) == "Place"}
@@ -128,4 +137,4 @@ class RuleExtractor:
                                    text_name=forms[0]))
         mentions = tuple(Mention(s.text, doc[s.start].idx, doc[s.start].idx + len(s.text), s.cls, key)
                          for s, key in res.spans)
-        return Extraction(article, tuple(entities), mentions, tuple(evidence))
+        return Extraction(article, tuple(entities), mentions, tuple(evidence), warnings)

@@ -67,6 +67,8 @@ def feed_articles(loaded: Loaded, options: ReadOptions = ReadOptions()) -> Itera
 
     if not loaded.data.strip():
         raise ReadError(loaded.name, "empty file")
+    if b"\x00" in loaded.data[:8192] and not loaded.data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise ReadError(loaded.name, "binary file (contains NUL bytes), not a feed")
     refuse_entities(loaded.data, loaded.name)
     headers = {"content-location": loaded.url} if loaded.url else {}
     if loaded.media_type:

@@ -31,6 +31,7 @@ class IngestReport:
     updated: int = 0
     unchanged: int = 0
     failed: list[tuple[str, str]] = field(default_factory=list)  # (source, reason)
+    warnings: list[tuple[str, str]] = field(default_factory=list)  # (source, what was left out)
     entities: int = 0
     relations: int = 0
 
@@ -62,6 +63,8 @@ class _Tally:
     def write(self, article: Article, existed: bool, result: Extraction) -> None:
         """Store one article's graph (one transaction) and count it."""
         self.store.replace_graph(article_iri(article.id), article_quads(result))
+        for warning in result.warnings:
+            self.report.warnings.append((article.source or article.id, warning))
         self.report.updated += existed
         self.report.new += not existed
         self.report.entities += len(result.entities)

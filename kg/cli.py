@@ -163,6 +163,8 @@ def cmd_ingest(args) -> int:
         progress.close()
     for source, reason in report.failed:
         _err(f"{source}: {reason}")
+    for source, warning in report.warnings:
+        print(f"warning: {source}: {warning}", file=sys.stderr)
     counts = (f"read {report.read}, new {report.new}, updated {report.updated}, "
               f"unchanged {report.unchanged}, failed {len(report.failed)}")
     if args.dry_run:
@@ -215,6 +217,8 @@ def cmd_extract(args) -> int:
             _err(str(item))
             failed += 1
             continue
+        for warning in item.warnings:
+            print(f"warning: {item.article.source or item.article.id}: {warning}", file=sys.stderr)
         rec = extraction_json(item)
         if args.format == "jsonl":
             print(json.dumps(rec, ensure_ascii=False), flush=True)

@@ -67,6 +67,7 @@ class Extraction:
     entities: tuple[Entity, ...] = ()
     mentions: tuple[Mention, ...] = ()
     relations: tuple[Relation, ...] = field(default_factory=tuple)
+    warnings: tuple[str, ...] = ()   # what was left out, e.g. mentions over the extractor's cap
 
     def entity(self, key: str) -> Entity:
         for e in self.entities:

@@ -270,7 +270,7 @@ def test_truncated_feed_reads_the_complete_items(tmp_path):
     (b'<?xml version="1.0"?><catalog><book>Dune</book></catalog>', "not an RSS or Atom feed"),
     (b"<<<< >>>> not xml at all", "not an RSS or Atom feed"),
     (b"", "empty"),
-    (b"\x00\x01\x02binary", "not an RSS or Atom feed"),
+    (b"\x00\x01\x02binary", "binary file (contains NUL bytes), not a feed"),
 ])
 def test_malformed_feeds_fail_alone(tmp_path, data, reason):
     bad = tmp_path / "bad.xml"
