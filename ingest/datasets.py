@@ -18,6 +18,8 @@ from ingest.readers import Loaded, ReadOptions, is_url, load, make_article
 from kg.errors import ReadError
 from kg.model import Article
 
+LINE_CAP = 2  # CSV: a physical line longer than this many times the size cap is not read whole
+
 FIELDS = {
     "text": ("text", "content", "body", "article", "maintext", "full_text", "document", "story",
              "description", "summary"),
@@ -213,14 +215,30 @@ def csv_records(name: str, stream: IO[bytes], options: ReadOptions) -> Iterator[
         yield from _rows(name, text, options)
 
 
+def _bounded_lines(text: IO[str], limit: int, cut: set[int]) -> Iterator[str]:
+    """The lines of a text stream, each cut to `limit` characters: the rest of a longer line is
+    read in pieces and dropped, so one huge line never sits in memory. The numbers of the cut
+    lines are added to `cut`, and their rows refused."""
+    n = 0
+    while line := text.readline(limit):
+        n += 1
+        if len(line) == limit and not line.endswith(("\n", "\r")):
+            cut.add(n)
+            while (rest := text.readline(1 << 16)) and not rest.endswith(("\n", "\r")):
+                pass
+        yield line
+
+
 def _rows(name: str, text: IO[str], options: ReadOptions) -> Iterator[Article | ReadError]:
-    header_line = text.readline()
+    header_line = text.readline(options.max_bytes + 1)
     text.seek(0)
     delimiter = max(",;\t|", key=header_line.count)  # the header's most frequent separator
     if not header_line.count(delimiter):
         delimiter = ","
     csv.field_size_limit(options.max_bytes)  # process-wide; set for each file read
-    rows = csv.reader(text, delimiter=delimiter, strict=True)
+    cut: set[int] = set()  # physical lines over LINE_CAP times the cap: read in part only
+    rows = csv.reader(_bounded_lines(text, LINE_CAP * options.max_bytes, cut), delimiter=delimiter,
+                      strict=True)
     try:
         header = [h.strip() for h in next(rows)]
     except (StopIteration, csv.Error) as exc:
@@ -251,7 +269,10 @@ def _rows(name: str, text: IO[str], options: ReadOptions) -> Iterator[Article | 
             continue
         records += 1
         where = f"{name}:{start}"
-        if sum(len(cell) for cell in row) > options.max_bytes:
+        if cut and any(n in cut for n in range(start, line + 1)):
+            yield ReadError(where, f"line is over the size cap of {options.max_bytes:,} bytes "
+                                   f"(raise it with --max-bytes)")
+        elif sum(len(cell) for cell in row) > options.max_bytes:
             yield ReadError(where, f"row is over the size cap of {options.max_bytes:,} bytes "
                                    f"(raise it with --max-bytes)")
         elif len(row) != len(header):
