@@ -179,7 +179,7 @@ def test_two_megabyte_article_is_split_and_every_part_is_extracted(nlp_ready):
     links (long tokens), which keeps the parse to about a minute."""
     facts = ["Dario Amodei founded Anthropic.", "Nvidia develops the Blackwell chip.",
              "Amazon invested $4 billion in Anthropic."]
-    half = FILLER * (1_000_000 // len(FILLER))
+    half = FILLER * (1_000_000 // len(FILLER) + 1)
     text = facts[0] + "\n\n" + half + facts[1] + "\n\n" + half + facts[2] + "\n"
     assert 2_000_000 <= len(text.encode()) < 2_200_000
     nlp = nlp_stage.load(None)
@@ -187,8 +187,8 @@ def test_two_megabyte_article_is_split_and_every_part_is_extracted(nlp_ready):
     kg = KnowledgeGraph.memory()
     report = kg.ingest([make_article("two-megabytes.txt", text)])
     assert (report.new, report.failed, report.warnings) == (1, [], [])
-    rows = kg.query("SELECT ?s ?start ?end WHERE { ?a kg:evidence ?s ; kg:start ?start ; kg:end ?end } "
-                    "ORDER BY ?start")
+    rows = kg.query("SELECT ?s ?start ?end WHERE { ?a kg:evidence ?s ; kg:startOffset ?start ; "
+                    "kg:endOffset ?end } ORDER BY ?start")
     assert [r["s"] for r in rows] == facts
     assert all(text[r["start"]:r["end"]] == r["s"] for r in rows)
     assert rows[1]["start"] > 1_000_000  # the second fact lies in the second piece
