@@ -23,7 +23,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-MODULES = ["ingest_overhead", "parallel", "query", "memory", "explorer"]
+MODULES = ["ingest_overhead", "long_article", "parallel", "query", "memory", "explorer"]
 
 
 def _child(name: str, args: list[str], timeout: float | None) -> dict:
@@ -73,6 +73,11 @@ def table(results: dict) -> list[tuple[str, str, str, str]]:
     if "ratio" in r:
         rows.append(("ingest overhead", f"{r['ingest_wps']:,.0f} vs {r['nlp_pipe_wps']:,.0f} words/s: "
                      f"ratio {r['ratio']:.2f}", f">= {r['target']}", _status(r["pass"])))
+    r = results.get("long_article", {})
+    if "ratio" in r:
+        rows.append(("long article", f"{r['kb']} KB in one article vs {r['pieces']} pieces: "
+                     f"{r['long_wps']:,.0f} vs {r['pieces_wps']:,.0f} words/s: ratio {r['ratio']:.2f}",
+                     f">= {r['target']}", _status(r["pass"])))
     r = results.get("parallel", {})
     if r.get("skipped"):
         rows.append(("parallel ingest", "not available (no bench/parallel.py)", "-", "SKIP"))

@@ -17,11 +17,12 @@ def test_quick_bench_completes_and_prints_ratios(tmp_path):
                           cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     text = done.stdout
-    for expected in ("ingest overhead", "ratio", "median ratio", "bulk load", "memory", "explorer",
-                     "parallel ingest"):
+    for expected in ("ingest overhead", "long article", "ratio", "median ratio", "bulk load", "memory",
+                     "explorer", "parallel ingest"):
         assert expected in text, text
     results = json.loads(out.read_text())
     assert results["ingest_overhead"]["ratio"] > 0
+    assert results["long_article"]["ratio"] > 0
     assert results["query"]["median_ratio"] > 0
     assert set(results["query"]["queries"]) >= {"neighbours", "counts_by_type", "two_hop", "label_search",
                                                 "top_degree"}
