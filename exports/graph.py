@@ -6,7 +6,7 @@ from pathlib import Path
 
 import networkx as nx
 
-from exports.atomic import atomic_path
+from exports.atomic import atomic_path, atomic_paths
 from kg.vocab import CLASS_PARENT, PREDICATE_SNAKE, ancestors
 
 _NODES = """
@@ -99,20 +99,23 @@ def nodes_csv_path(path: Path) -> Path:
 
 def write_csv(kg, path: Path, **filters) -> None:
     """Edges to PATH (subject, predicate, object, labels, support, confidence) and nodes to
-    PATH with '.nodes.csv' (iri, label, type, aliases, articles)."""
+    PATH with '.nodes.csv' (iri, label, type, aliases, articles). Both are written to
+    temporary files first and replace the old pair only when both are whole, so a failure
+    (a full disk, say) leaves the old pair, or nothing, never one new table beside an old one."""
     g = kg.to_networkx(**filters)
-    with atomic_path(path) as tmp, open(tmp, "w", newline="", encoding="utf-8") as f:
-        w = csv.writer(f)
-        w.writerow(["subject", "subject_label", "predicate", "object", "object_label",
-                    "support", "confidence"])
-        for s, o, d in sorted(g.edges(data=True), key=lambda e: (e[0], e[2]["predicate"], e[1])):
-            w.writerow([s, g.nodes[s]["label"], d["predicate"], o, g.nodes[o]["label"],
-                        d["support"], d["confidence"]])
-    with atomic_path(nodes_csv_path(path)) as tmp, open(tmp, "w", newline="", encoding="utf-8") as f:
-        w = csv.writer(f)
-        w.writerow(["iri", "label", "type", "aliases", "articles"])
-        for n, d in sorted(g.nodes(data=True)):
-            w.writerow([n, d["label"], d["cls"], "|".join(d["aliases"]), d["articles"]])
+    with atomic_paths(path, nodes_csv_path(path)) as (edges, nodes):
+        with open(edges, "w", newline="", encoding="utf-8") as f:
+            w = csv.writer(f)
+            w.writerow(["subject", "subject_label", "predicate", "object", "object_label",
+                        "support", "confidence"])
+            for s, o, d in sorted(g.edges(data=True), key=lambda e: (e[0], e[2]["predicate"], e[1])):
+                w.writerow([s, g.nodes[s]["label"], d["predicate"], o, g.nodes[o]["label"],
+                            d["support"], d["confidence"]])
+        with open(nodes, "w", newline="", encoding="utf-8") as f:
+            w = csv.writer(f)
+            w.writerow(["iri", "label", "type", "aliases", "articles"])
+            for n, d in sorted(g.nodes(data=True)):
+                w.writerow([n, d["label"], d["cls"], "|".join(d["aliases"]), d["articles"]])
 
 
 def write_explorer(kg, path: Path, *, max_nodes: int | None = None, **filters) -> None:

@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import logging
+import os
+import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -133,8 +135,14 @@ class KnowledgeGraph:
     def __enter__(self) -> KnowledgeGraph:
         return self
 
-    def __exit__(self, *exc) -> None:
-        self.close()
+    def __exit__(self, exc_type, exc, tb) -> None:
+        if exc_type is None:
+            self.close()
+            return
+        try:
+            self.close()  # the store is closed and released even if this raises
+        except KGError:
+            pass  # the error on its way out says what went wrong first (a full disk, say)
 
     # -- extraction and ingestion ------------------------------------------------------
     @property
@@ -725,7 +733,7 @@ class KnowledgeGraph:
         try:
             writer(self, path, min_confidence=min_confidence, min_support=min_support, **options)
         except OSError as exc:
-            raise ExportError(f"{path}: {exc.strerror or exc}") from None
+            raise ExportError(f"{path}: {_os_reason(exc)}") from None
         return path
 
     def validate(self) -> list[str]:
@@ -733,6 +741,20 @@ class KnowledgeGraph:
         from kg.ontology import validate_graphs
 
         return validate_graphs(self)
+
+
+def _os_reason(exc: OSError) -> str:
+    """An OSError's reason in lower-case words ('no space left on device'): its errno's text,
+    else its message without the '(os error 28)' that errors from pyoxigraph end with."""
+    code = exc.errno
+    if code is None and (m := re.search(r"\(os error (\d+)\)\s*$", str(exc))):
+        code = int(m.group(1))
+    reason = os.strerror(code) if code else _first_line(str(exc)) or type(exc).__name__
+    return reason[:1].lower() + reason[1:]
+
+
+def _first_line(text: str) -> str:
+    return (text.strip().splitlines() or [""])[0]
 
 
 def _chunks(items: Iterable, size: int) -> Iterator[list]:

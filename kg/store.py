@@ -1,6 +1,7 @@
 """The embedded RDF store (pyoxigraph): one named graph per article, replaced atomically."""
 from __future__ import annotations
 
+import errno
 import fcntl
 import os
 import re
@@ -42,7 +43,11 @@ class Store:
                 self._lock = _take_lock(self.path, exclusive=True)
                 self._db = ox.Store(str(self.path))
         except (OSError, RuntimeError) as exc:
+            self._db = None
             self._release()
+            if _no_space(exc):
+                raise StoreError(f"{self.path}: cannot open the store (no space left on device; "
+                                 f"free some space and run the command again)") from None
             raise StoreError(f"{self.path}: cannot open the store ({_first_line(exc)}); "
                              f"is another kg process writing to it?") from None
 
@@ -68,7 +73,7 @@ class Store:
             try:
                 self._ox.extend(quads + [ox.Quad(q.subject, q.predicate, q.object, merged) for q in quads])
             except (OSError, RuntimeError) as exc:
-                raise StoreError(f"{self.path or 'memory'}: write failed ({_first_line(exc)})") from None
+                raise self._write_error(exc) from None
             self._written(2 * len(quads))
             return
         lines = [f"{q.subject} {q.predicate} {q.object} ." for q in quads]
@@ -97,7 +102,16 @@ INSERT DATA {{
         try:
             self._ox.update(update)
         except (OSError, RuntimeError) as exc:
-            raise StoreError(f"{self.path or 'memory'}: write failed ({_first_line(exc)})") from None
+            raise self._write_error(exc) from None
+
+    def _write_error(self, exc: BaseException) -> StoreError:
+        """The StoreError for a failed write or flush: one line naming the store. A write is
+        one transaction, so what was written before it stays whole."""
+        if _no_space(exc):
+            return StoreError(f"{self.path or 'memory'}: no space left on device (the store keeps every "
+                              f"article written before; free some space and run the command "
+                              f"again)")
+        return StoreError(f"{self.path or 'memory'}: write failed ({_first_line(exc)})")
 
     def remove_graph(self, graph: str) -> None:
         """Remove an article graph and what only it contributed to the merged graph."""
@@ -122,7 +136,10 @@ INSERT DATA {{
     def flush(self) -> None:
         self._unflushed = 0
         if self.path is not None and not self.read_only:
-            self._ox.flush()
+            try:
+                self._ox.flush()
+            except (OSError, RuntimeError) as exc:
+                raise self._write_error(exc) from None
 
     # -- reading -----------------------------------------------------------------------
     def query(self, sparql: str, *, substitutions: dict | None = None):
@@ -169,11 +186,15 @@ INSERT DATA {{
         return sum(1 for _ in self.quads())
 
     def close(self) -> None:
+        """Flush and close; the store is closed and its lock released even when the flush
+        fails (a full disk, say), and then the flush's StoreError is raised."""
         if self._db is None:
             return
-        self.flush()
-        self._db = None
-        self._release()
+        try:
+            self.flush()
+        finally:
+            self._db = None
+            self._release()
 
     def _release(self) -> None:
         if self._lock is not None:
@@ -213,9 +234,11 @@ def serving(path: str | Path):
 
 
 def _check_is_store(path: Path) -> None:
-    """A folder read as a store must hold one (RocksDB's CURRENT file), else a clear error
-    rather than a message about other processes."""
-    if path.is_dir() and not (path / "CURRENT").exists():
+    """A folder read as a store must hold one, else a clear error rather than a message about
+    other processes. A store holds RocksDB's CURRENT file and an OPTIONS file, which RocksDB
+    writes last when it creates a store: a creation that failed (a full disk) leaves CURRENT
+    without it, and a read-only open of that fails with a message about inserts."""
+    if path.is_dir() and not ((path / "CURRENT").exists() and any(path.glob("OPTIONS-*"))):
         raise StoreError(f"{path}: cannot open the store (the folder holds no kg store; "
                          f"run 'kg ingest --store {path}' to make one)")
 
@@ -255,6 +278,14 @@ def _retract(g: ox.NamedNode) -> str:
     """Update: delete from the merged graph the triples that only graph g holds."""
     return (f"DELETE {{ ?s ?p ?o }} WHERE {{ GRAPH {g} {{ ?s ?p ?o }} "
             f"FILTER NOT EXISTS {{ GRAPH ?h {{ ?s ?p ?o }} FILTER (?h != {g}) }} }}")
+
+
+def _no_space(exc: BaseException) -> bool:
+    """Whether an error from the database or the file system is a full disk. pyoxigraph
+    raises OSError without an errno, its text RocksDB's: 'IO error: No space left on device:
+    While appending to file: ...'."""
+    return (getattr(exc, "errno", None) == errno.ENOSPC
+            or os.strerror(errno.ENOSPC).lower() in str(exc).lower())
 
 
 def _first_line(exc: BaseException) -> str:
