@@ -22,6 +22,7 @@ from kg.store import DEFAULT_PATH, Store, open_store
 from kg.vocab import CLASS_PARENT, PREDICATE_SNAKE, PREFIXES, ancestors
 
 log = logging.getLogger(__name__)
+_REACHES_OUT = re.compile(r"(?i)\b(?:SERVICE|LOAD|FROM)\b")
 
 
 @dataclass
@@ -317,6 +318,7 @@ class KnowledgeGraph:
             investor
         0  Microsoft
         """
+        self._check_query(sparql)
         subs = {ox.Variable(k): _term(v) for k, v in (bindings or {}).items()} or None
         result = self.store.query(sparql, substitutions=subs)
         if isinstance(result, ox.QueryBoolean):
@@ -335,7 +337,22 @@ class KnowledgeGraph:
 
     def raw_query(self, sparql: str):
         """The pyoxigraph result object (for serialising results as JSON, CSV, XML, TSV)."""
+        self._check_query(sparql)
         return self.store.query(sparql)
+
+    def _check_query(self, sparql: str) -> None:
+        """Refuse, before anything runs, a query too deep for the engine (kg.sparql.
+        check_complexity), and SERVICE, LOAD, and FROM / FROM NAMED naming a graph the store
+        does not hold: the embedded engine would send SERVICE to that server, and a remote
+        store might fetch a FROM graph. Decided on the tokens of kg.sparql's lexer, so the
+        words inside strings and names do not count."""
+        from kg.sparql import check_complexity, check_read_query, has_dataset_clause
+
+        check_complexity(sparql)
+        if not _REACHES_OUT.search(sparql):
+            return  # the common case costs one regular-expression scan
+        graphs = frozenset(self.store.named_graphs()) if has_dataset_clause(sparql) else frozenset()
+        check_read_query(sparql, graphs=graphs, prefixes=PREFIXES)
 
     def facts(self, *, min_confidence: float = 0.0, min_support: int = 1,
               predicate: str | None = None) -> list[dict[str, Any]]:

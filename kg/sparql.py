@@ -102,11 +102,52 @@ def declared_prefixes(query: str) -> dict[str, str]:
     return out
 
 
+MAX_DEPTH = 100       # brackets ({ ( [) open at once
+MAX_OPERATORS = 500   # operators that build a tree as deep as their chain is long
+_OPERATORS = frozenset({"/", "|", "||", "&&", "+", "-", "*", "=", "!=", "<", ">", "<=", ">=", "^", "!"})
+_OPERATOR_CHARS = re.compile(r"[/|&+\-*=<>^!]|\bUNION\b|\bMINUS\b", re.IGNORECASE)
+
+
+def check_complexity(query: str) -> None:
+    """Refuse a query nested deeper than MAX_DEPTH brackets or with more than MAX_OPERATORS
+    operators (path steps, UNION, ||, +, ...), with a one-line QueryError. pyoxigraph parses
+    and plans queries by recursion on the native stack: about 4,000 nested brackets, or a
+    property path of 1,500 steps, overflows it and kills the whole process (a segmentation
+    fault, which no exception handler sees). Real queries stay far below both limits.
+
+    >>> check_complexity("SELECT * WHERE " + "{" * 101 + " ?s ?p ?o " + "}" * 101)
+    Traceback (most recent call last):
+    ...
+    kg.errors.QueryError: query nested more than 100 levels deep (brackets); simplify it
+    """
+    if query.count("{") + query.count("(") + query.count("[") <= MAX_DEPTH \
+            and len(_OPERATOR_CHARS.findall(query)) <= MAX_OPERATORS:
+        return  # cannot be over either limit: no need to lex
+    depth = deepest = operators = 0
+    for t in tokens(query):
+        if t.kind == "punct":
+            if t.text in "{([":
+                depth += 1
+                deepest = max(deepest, depth)
+            elif t.text in "})]":
+                depth -= 1
+            elif t.text in _OPERATORS:
+                operators += 1
+        elif t.keyword in ("UNION", "MINUS"):
+            operators += 1
+    if deepest > MAX_DEPTH:
+        raise QueryError(f"query nested more than {MAX_DEPTH} levels deep (brackets); simplify it")
+    if operators > MAX_OPERATORS:
+        raise QueryError(f"query has {operators:,} operators (path steps, UNION, ||, +, ...), more than "
+                         f"{MAX_OPERATORS:,}; use VALUES or IN for long lists of alternatives")
+
+
 def check_read_query(query: str, *, graphs: set[str] | frozenset[str] | None,
                      prefixes: Mapping[str, str] | None = None) -> None:
     """Refuse, with a one-line QueryError, what a read-only endpoint must not run: an update
     (LOAD included), SERVICE anywhere, and FROM / FROM NAMED naming a graph outside `graphs`
-    (None refuses every FROM). Nothing here reaches the network.
+    (None refuses every FROM), and queries too deep for the engine (check_complexity). Nothing
+    here reaches the network.
 
     >>> check_read_query("SELECT * WHERE { SERVICE <http://127.0.0.1:1/> { ?s ?p ?o } }", graphs=None)
     Traceback (most recent call last):
@@ -116,6 +157,7 @@ def check_read_query(query: str, *, graphs: set[str] | frozenset[str] | None,
     if query_form(query) == "UPDATE":
         raise QueryError("updates (INSERT, DELETE, DROP, LOAD, ...) are not allowed; "
                          "this endpoint answers queries only")
+    check_complexity(query)
     toks = tokens(query)
     names = dict(prefixes or {})
     names.update(declared_prefixes(query))
