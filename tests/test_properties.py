@@ -22,19 +22,29 @@ The promises tested, stated once:
 """
 from __future__ import annotations
 
+import csv
 import json
 import os
 import re
 import subprocess
 import sys
 import unicodedata
+from collections import Counter
+from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
 
+import networkx as nx
 import pyoxigraph as ox
 import pytest
-from hypothesis import assume, given, settings
+import rdflib
+from conftest import RDFLIB_DATASET_PARSE, rdflib_term
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
+from rdflib.compare import isomorphic
 
+from exports.graph import nodes_csv_path, xml_text
+from kg import plugins
+from kg.api import KnowledgeGraph
 from kg.iri import (
     article_id,
     article_iri,
@@ -45,7 +55,9 @@ from kg.iri import (
     normalise_name,
     slug,
 )
-from kg.vocab import CLASS_PARENT, FAMILY, ID, root
+from kg.model import Article, Entity, Extraction, Relation
+from kg.rdfmap import article_quads
+from kg.vocab import CLASS_PARENT, FAMILY, ID, PREDICATES, PREFIXES, root
 
 ROOT = Path(__file__).resolve().parents[1]
 CLASSES = sorted(CLASS_PARENT)
@@ -146,7 +158,6 @@ def test_canonical_url_is_always_a_valid_iri(url, canonical):
 
 
 def test_a_url_that_is_no_iri_still_ingests(nlp_ready):
-    from kg.api import KnowledgeGraph
 
     kg = KnowledgeGraph.memory()
     report = kg.ingest_text("Nvidia was founded by Jensen Huang in 1993.", url="http://example.com/a<b>")
@@ -267,3 +278,200 @@ def test_iris_are_the_same_in_a_fresh_interpreter():
     out = subprocess.run([sys.executable, "-c", code], input=json.dumps(sample), capture_output=True,
                          text=True, env=env, cwd=ROOT, timeout=120, check=True).stdout
     assert json.loads(out) == here
+
+
+# -- exports -----------------------------------------------------------------------------------
+# Small random graphs written the way ingest writes them (kg.model Extraction ->
+# kg.rdfmap.article_quads -> Store.replace_graph, one named graph per article), plus a few
+# quads no extractor writes today (language-tagged literals, a blank node) that a store may
+# still hold. Each is exported to every registered format and read back independently.
+HOSTILE = ['"', "'", '"""', "\n", "\r", "\r\n", "\t", "</script>", "<!--", "]]>", "&amp;", "&#0;", "\x00",
+           "\x01", "\x1b", "\x7f", "\ufffe", "\uffff", "\u2028", "\u202e", "|", ",", ";", "\\", "\\u0000",
+           "@en", "^^", "<http://x/>", "_:b0", "{{", "%", "\U0001F600", "\u00e9", "\u0301", " ", "  "]
+texts = st.lists(st.one_of(any_char, st.sampled_from(HOSTILE)), min_size=1, max_size=10).map("".join)
+labels = texts.filter(lambda s: s.strip())
+language = st.sampled_from(["en", "EN-gb", "de-CH-1996", "zh-Hant-TW", "sr-Latn-RS", "fr", "i-klingon",
+                            "x-private", "en-a-bbb-x-ccc"])
+day = st.dates(min_value=date(1900, 1, 1), max_value=date(2100, 12, 31))
+moment = st.datetimes(min_value=datetime(1900, 1, 1), max_value=datetime(2100, 1, 1),
+                      timezones=st.sampled_from([None, UTC, timezone(timedelta(hours=-7)),
+                                                 timezone(timedelta(hours=5, minutes=30))]))
+stated_date = st.one_of(st.none(), day.map(lambda d: d.isoformat()),
+                        day.map(lambda d: d.isoformat()[:7]), day.map(lambda d: d.isoformat()[:4]))
+URLS = [None, "https://example.com/a?b=1", "http://example.org/caf\u00e9/\"q\"", "https://example.com/a<b>|c"]
+
+
+@st.composite
+def graphs(draw):
+    """(entities, articles): entities as (name, cls, aliases, wikidata), articles as
+    (Extraction, extra quads)."""
+    pool = draw(st.lists(st.tuples(labels, classes), min_size=2, max_size=6, unique_by=_family_and_key))
+    entities = [(name, cls, tuple(draw(st.lists(labels, max_size=2))),
+                 draw(st.one_of(st.none(), st.integers(1, 10**8).map(lambda n: f"Q{n}"))))
+                for name, cls in pool]
+    articles = []
+    for k in range(draw(st.integers(1, 3))):
+        n_rel = draw(st.integers(0, 4))
+        relations, sentences, offset = [], [], 0
+        used = set(draw(st.sets(st.integers(0, len(entities) - 1), max_size=2)))
+        for _ in range(n_rel):
+            s, o = draw(st.integers(0, len(entities) - 1)), draw(st.integers(0, len(entities) - 1))
+            used |= {s, o}
+            sentence = draw(labels)
+            amount = draw(st.one_of(st.none(), st.tuples(st.integers(0, 10**12), st.integers(0, 99))))
+            relations.append(Relation(
+                entity_key(entities[s][0], entities[s][1]), draw(st.sampled_from(sorted(PREDICATES))),
+                entity_key(entities[o][0], entities[o][1]), sentence, offset, offset + len(sentence),
+                draw(st.sampled_from(["rules.v1/svo", "rules.v1/<odd \"rule\">"])),
+                draw(st.integers(0, 100)) / 100, date=draw(stated_date),
+                amount=None if amount is None else f"{amount[0]}.{amount[1]:02d}",
+                currency=None if amount is None else draw(st.sampled_from(["USD", "EUR", "\u20ac\n"]))))
+            sentences.append(sentence)
+            offset += len(sentence) + 1
+        published = draw(st.one_of(st.none(), day.map(date.isoformat), moment.map(datetime.isoformat)))
+        article = Article(id=f"{k}{draw(st.text('0123456789abcdef', min_size=1, max_size=8))}",
+                          text="\n".join(sentences) or draw(labels), title=draw(st.one_of(st.none(), labels)),
+                          url=canonical_url(draw(st.sampled_from(URLS))), published=published,
+                          source=draw(st.one_of(st.none(), texts)), author=draw(st.one_of(st.none(), labels)),
+                          site=draw(st.one_of(st.none(), labels)))
+        ents = tuple(Entity(key=entity_key(name, cls), name=name, cls=cls, aliases=aliases,
+                            iri=entity_iri(name, cls), wikidata=wd, text_name=name)
+                     for i, (name, cls, aliases, wd) in enumerate(entities) if i in used)
+        g = ox.NamedNode(article_iri(article.id))
+        extra = [ox.Quad(g, ox.NamedNode(PREFIXES["rdfs"] + "comment"), ox.Literal(text, language=lang), g)
+                 for text, lang in draw(st.lists(st.tuples(texts, language), max_size=2))]
+        if draw(st.booleans()):
+            b = ox.BlankNode()
+            extra += [ox.Quad(g, ox.NamedNode(PREFIXES["kg"] + "note"), b, g),
+                      ox.Quad(b, ox.NamedNode(PREFIXES["rdfs"] + "label"), ox.Literal(draw(texts)), g)]
+        articles.append((Extraction(article, ents, (), tuple(relations)), extra))
+    assume(len({ex.article.id for ex, _ in articles}) == len(articles))
+    return entities, articles
+
+
+def _build(articles) -> KnowledgeGraph:
+    kg = KnowledgeGraph.memory()
+    for ex, extra in articles:
+        kg.store.replace_graph(article_iri(ex.article.id), article_quads(ex) + extra)
+    return kg
+
+
+def _projection(entities, articles):
+    """The entity graph the exports should show, computed from the generated model alone:
+    iri -> (label, class, aliases, articles); (s, o, predicate) -> (support, best confidence)."""
+    nodes, mentions, edges = {}, Counter(), {}
+    by_key = {entity_key(n, c): (n, c, a) for n, c, a, _ in entities}
+    for ex, _ in articles:
+        for e in ex.entities:
+            mentions[e.iri] += 1
+            nodes[e.iri] = (e.name, e.cls, sorted(set(e.aliases) - {e.name}))
+        seen = {}
+        for r in ex.relations:
+            s, o = (entity_iri(*by_key[k][:2]) for k in (r.subject, r.object))
+            key = (s, o, r.predicate)
+            seen[key] = max(seen.get(key, 0.0), r.confidence)
+        for key, conf in seen.items():
+            support, best = edges.get(key, (0, 0.0))
+            edges[key] = (support + 1, max(best, conf))
+    return {iri: (*v, mentions[iri]) for iri, v in nodes.items()}, edges
+
+
+def _rdflib_set(quads) -> dict[str, set]:
+    out: dict[str, set] = {}
+    for q in quads:
+        out.setdefault(q.graph_name.value, set()).add(tuple(rdflib_term(t) for t in q.triple))
+    return out
+
+
+def _same_graph(got, want) -> bool:
+    a, b = rdflib.Graph(), rdflib.Graph()
+    for t in got:
+        a.add(t)
+    for t in want:
+        b.add(t)
+    return isomorphic(a, b)
+
+
+RDF = {"ttl": "turtle", "nt": "nt", "nq": "nquads", "trig": "trig", "jsonld": "json-ld"}
+
+
+def test_the_round_trips_cover_every_registered_format():
+    assert sorted([*RDF, "csv", "gexf", "graphml", "html"]) == plugins.available("kg.exporters")
+
+
+@RDFLIB_DATASET_PARSE
+@pytest.mark.filterwarnings("ignore:ConjunctiveGraph is deprecated:DeprecationWarning")
+@settings(max_examples=25, deadline=None, database=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(graph=graphs())
+def test_every_export_reads_back_what_the_store_holds(graph, tmp_path_factory):
+    entities, articles = graph
+    kg = _build(articles)
+    folder = tmp_path_factory.mktemp("export")
+    out = {fmt: kg.export(folder / f"graph.{fmt}", fmt) for fmt in plugins.available("kg.exporters")}
+
+    # RDF: the merged graph (Turtle, N-Triples), each article graph (N-Quads, TriG, JSON-LD)
+    merged = {tuple(rdflib_term(t) for t in (x.subject, x.predicate, x.object)) for x in kg.store.merged_triples()}
+    per_graph = _rdflib_set(kg.store.quads())
+    assert sorted(per_graph) == sorted(article_iri(ex.article.id) for ex, _ in articles)
+    for fmt in ("ttl", "nt"):
+        parsed = rdflib.Graph().parse(out[fmt], format=RDF[fmt])
+        assert len(parsed) == len(merged), fmt
+        assert _same_graph(parsed, merged), fmt
+        assert len(list(ox.parse(path=str(out[fmt]), format=ox.RdfFormat.from_extension(fmt)))) == len(merged)
+    for fmt in ("nq", "trig", "jsonld"):
+        ds = rdflib.Dataset()
+        ds.parse(out[fmt], format=RDF[fmt])
+        got = {str(g.identifier): set(g) for g in ds.graphs() if len(g)}
+        assert sorted(got) == sorted(per_graph), fmt
+        for iri, triples in per_graph.items():
+            assert len(got[iri]) == len(triples) and _same_graph(got[iri], triples), (fmt, iri)
+        assert len(ds.default_graph) == 0
+        reread = list(ox.parse(path=str(out[fmt]), format=ox.RdfFormat.from_extension(fmt)))
+        assert Counter(q.graph_name.value for q in reread) == Counter(q.graph_name.value for q in kg.store.quads())
+
+    # the entity graph: GraphML and GEXF (XML: see xml_text), CSV, the explorer's data
+    nodes, edges = _projection(entities, articles)
+    for fmt, read in (("graphml", nx.read_graphml), ("gexf", nx.read_gexf)):
+        g = read(out[fmt])
+        assert {n: (d["label"], d["type"], d["aliases"], int(d["articles"])) for n, d in g.nodes(data=True)} == \
+            {n: (xml_text(label), cls, xml_text("|".join(aliases)), count)
+             for n, (label, cls, aliases, count) in nodes.items()}, fmt
+        assert Counter((s, o, d["predicate"]) for s, o, d in g.edges(data=True)) == Counter(list(edges)), fmt
+        for s, o, d in g.edges(data=True):
+            assert (int(d["support"]), float(d["confidence"])) == edges[s, o, d["predicate"]], fmt
+
+    with open(out["csv"], newline="", encoding="utf-8") as f:
+        rows = list(csv.reader(f))
+    assert rows[0] == ["subject", "subject_label", "predicate", "object", "object_label", "support", "confidence"]
+    assert {(s, p, o): (sl, ol, int(n), float(c)) for s, sl, p, o, ol, n, c in rows[1:]} == \
+        {(s, p, o): (nodes[s][0], nodes[o][0], *edges[s, o, p]) for s, o, p in edges}
+    assert len(rows) - 1 == len(edges)
+    with open(nodes_csv_path(out["csv"]), newline="", encoding="utf-8") as f:
+        rows = list(csv.reader(f))
+    assert rows[0] == ["iri", "label", "type", "aliases", "articles"]
+    assert {iri: (label, cls, aliases, int(n)) for iri, label, cls, aliases, n in rows[1:]} == \
+        {iri: (label, cls, "|".join(aliases), count) for iri, (label, cls, aliases, count) in nodes.items()}
+    assert len(rows) - 1 == len(nodes)
+
+    page = out["html"].read_text("utf-8")
+    blocks = re.findall(r'<script type="application/json" id="kg-data">(.*?)</script>', page, re.S)
+    assert len(blocks) == 1  # no label closed the data block early
+    data = json.loads(blocks[0])
+    assert {n["id"]: (n["label"], n["cls"], n["aliases"], n["articles"]) for n in data["nodes"]} == nodes
+    assert {(e["from"], e["to"], e["predicate"]): (e["support"], e["confidence"]) for e in data["edges"]} == \
+        {k: (support, round(conf, 4)) for k, (support, conf) in edges.items()}
+
+
+@pytest.mark.parametrize("fmt, read", [("graphml", nx.read_graphml), ("gexf", nx.read_gexf)])
+def test_xml_formats_write_controls_as_replacement_characters(fmt, read, tmp_path):
+    """Regression: a label with a control character made the GraphML export raise ValueError
+    (out of `kg export`, a traceback) and the GEXF export write a file no XML parser reads."""
+    name = "Acme\x00\x1b Labs\ufffe\r\n\t"
+    facts = Relation(entity_key(name, "Company"), "funds", entity_key("Beta", "AILab"), "x", 0, 1, "r", 0.5)
+    ents = tuple(Entity(key=entity_key(n, c), name=n, cls=c, iri=entity_iri(n, c))
+                 for n, c in ((name, "Company"), ("Beta", "AILab")))
+    kg = _build([(Extraction(Article(id="a", text="x"), ents, (), (facts,)), [])])
+    g = read(kg.export(tmp_path / f"graph.{fmt}", fmt))
+    assert g.nodes[entity_iri(name, "Company")]["label"] == "Acme\ufffd\ufffd Labs\ufffd\r\n\t"
+    assert [d["predicate"] for _, _, d in g.edges(data=True)] == ["funds"]
