@@ -475,3 +475,134 @@ def test_xml_formats_write_controls_as_replacement_characters(fmt, read, tmp_pat
     g = read(kg.export(tmp_path / f"graph.{fmt}", fmt))
     assert g.nodes[entity_iri(name, "Company")]["label"] == "Acme\ufffd\ufffd Labs\ufffd\r\n\t"
     assert [d["predicate"] for _, _, d in g.edges(data=True)] == ["funds"]
+
+
+# -- any bytes ingest or fail with a one-line reason ------------------------------------------------
+EXTENSIONS = [".txt", ".md", ".html", ".xml", ".jsonl", ".csv"]
+WORDS = ["Nvidia", "was", "founded", "by", "Jensen", "Huang", "in", "1993", ".", "OpenAI", "acquired", "Acme",
+         "\u00e9", "\u201c", "\u202e", "\x00", "\x0c", "\r\n", "\n\n", "<p>", "</p>", "<script>", "&amp;", "&#0;",
+         '"', ",", ";", "\t", "|", "{", "}", "[", "]", ":", "\\u0000", "\\ud800", "<item>", "<title>",
+         "</title>", "</item>", "<!ENTITY", "]]>", "#", "*", "-", "http://example.com/a<b>"]
+words = st.lists(st.sampled_from(WORDS), max_size=40).map(" ".join)
+ENCODINGS = ["utf-8", "utf-8-sig", "utf-16", "cp1252", "latin-1"]
+
+
+def _encode(text: str, encoding: str) -> bytes:
+    return text.encode(encoding, "replace")
+
+
+@st.composite
+def documents(draw, ext: str) -> bytes:
+    """Bytes for a file with this extension: raw bytes, or a document of the right kind with
+    hostile text in it, in some encoding."""
+    if draw(st.integers(0, 3)) == 0:
+        return draw(st.binary(max_size=300))
+    text = draw(st.one_of(words, texts))
+    if ext == ".html":
+        body = "".join(f"<p>{p}</p>" for p in draw(st.lists(st.one_of(words, texts), min_size=1, max_size=4)))
+        doc = f"<!DOCTYPE html><html><head><title>{draw(texts)}</title></head><body><p>{text}</p>{body}</body></html>"
+    elif ext == ".xml":
+        items = "".join(f"<item><title>{draw(texts)}</title><description>{draw(words)}</description>"
+                        f"<link>{draw(st.sampled_from(URLS[1:]))}</link></item>"
+                        for _ in range(draw(st.integers(0, 2))))
+        doc = f'<?xml version="1.0"?><rss version="2.0"><channel><title>{draw(texts)}</title>{items}</channel></rss>'
+        doc = doc[:draw(st.integers(0, len(doc)))] if draw(st.booleans()) else doc
+    elif ext == ".jsonl":
+        records = draw(st.lists(st.one_of(
+            st.fixed_dictionaries({"text": st.one_of(words, texts)}, optional={
+                "title": texts, "url": st.one_of(texts, st.sampled_from(URLS[1:])),
+                "date": st.one_of(texts, st.integers(), st.floats())}),
+            st.recursive(st.none() | st.booleans() | texts, lambda c: st.lists(c, max_size=2), max_leaves=4)),
+            max_size=3))
+        doc = "\n".join(json.dumps(r) for r in records) + draw(st.sampled_from(["", "\n", "\n{", "[", "\n\n"]))
+    elif ext == ".csv":
+        sep = draw(st.sampled_from([",", ";", "\t", "|"]))
+        cells = st.one_of(words, texts)
+        rows = [["text", "title", "url"]] + draw(st.lists(st.one_of(
+            st.lists(cells, min_size=3, max_size=3), st.lists(cells, max_size=4)), max_size=3))
+        doc = "\n".join(sep.join(f'"{c}"' if draw(st.booleans()) else c for c in row) for row in rows)
+    else:
+        doc = text
+    return _encode(doc, draw(st.sampled_from(ENCODINGS)))
+
+
+@pytest.fixture(scope="module")
+def ingest_kg(nlp_ready):
+    return KnowledgeGraph.memory()
+
+
+def _check_report(report, path: Path) -> None:
+    assert report.read + len(report.failed) >= 1, report  # something was read, or it says why not
+    assert report.read == report.new + report.updated + report.unchanged
+    for source, reason in report.failed:
+        assert source.startswith(str(path)), (source, reason)
+        assert reason.strip() and "\n" not in reason and "\r" not in reason, (source, reason)
+        assert "Traceback" not in reason
+
+
+@pytest.mark.parametrize("ext", EXTENSIONS)
+def test_any_bytes_ingest_or_fail_in_one_line(ext, ingest_kg, tmp_path_factory):
+    folder = tmp_path_factory.mktemp("bytes")
+
+    @settings(max_examples=50, deadline=None, database=None, derandomize=True,
+              suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+    @given(data=documents(ext))
+    def check(data):
+        path = folder / f"input{ext}"
+        path.write_bytes(data)
+        report = ingest_kg.ingest(path)
+        _check_report(report, path)
+        outcomes[bool(report.read)] += 1
+
+    outcomes = Counter()
+    check()
+    assert outcomes[True] and outcomes[False], outcomes  # both outcomes were exercised
+
+
+@pytest.mark.parametrize("name, data, reader", [
+    ("empty.xml", b'<?xml version="1.0"?><rss version="2.0"><channel><title>t</title></channel></rss>', "feed"),
+    ("header.csv", b"text,title,url\n", "csv"),
+    ("blank-rows.csv", b"text;title\n;\n \n", "csv"),
+    ("array.jsonl", b"[]\n", "jsonl"),
+])
+def test_a_source_with_no_article_is_a_failure(name, data, reader, ingest_kg, tmp_path):
+    """Regression: these were read as nothing at all: no article, no failure, exit code 0."""
+    path = tmp_path / name
+    path.write_bytes(data)
+    report = ingest_kg.ingest(path)
+    assert (report.read, report.failed) == (0, [(str(path), f"nothing to read: the {reader} reader found no "
+                                                            f"article in it")])
+
+
+def test_kg_ingest_of_hostile_files_exits_cleanly(run_script, tmp_path):
+    """The console script on a handful of hostile files: exit code 0 or 1, every stderr line
+    one `error: FILE...: reason` line naming its file, never a traceback."""
+    import random
+
+    rng = random.Random(1)
+    files = {
+        "nul.txt": b"Nvidia\x00 was founded by Jensen Huang.",
+        "controls.md": "# Acme\x1b\n\nAcme\u202e acquired \x0cBeta in 2021.".encode(),
+        "script.html": b"<html><body><p>Acme </script><script>alert(1)</script> acquired Beta.</p>",
+        "truncated.xml": b'<?xml version="1.0"?><rss version="2.0"><channel><item><title>Acme acqu',
+        "bad.jsonl": b'{"text": "Acme \\ud800 acquired Beta.", "url": "http://example.com/a<b>"}\n{"text": \n[1, 2]\n',
+        "quotes.csv": b'text,title\n"Acme acquired ""Beta"" in 2021.","a\x00b"\n"unclosed\n',
+        "noise.txt": bytes(rng.randrange(256) for _ in range(2000)),
+        "noise.html": bytes(rng.randrange(256) for _ in range(2000)),
+        "utf16.xml": "<rss><channel><item><title>\ud7ff</title></item>".encode("utf-16"),
+        "empty.csv": b"",
+    }
+    for name, data in files.items():
+        (tmp_path / name).write_bytes(data)
+    r = run_script("ingest", *sorted(tmp_path / n for n in files), "--store", tmp_path / "store", "--no-progress",
+                   timeout=300)
+    assert r.returncode in (0, 1), r.stderr
+    assert "Traceback" not in r.stderr and "Traceback" not in r.stdout
+    lines = [line for line in r.stderr.splitlines() if line.strip()]
+    assert lines  # noise.txt and empty.csv at least fail
+    for line in lines:
+        assert line.startswith("error: "), line
+        assert any(line.startswith(f"error: {tmp_path / n}") for n in files), line
+    assert r.returncode == 1
+    named = {n for n in files if f"error: {tmp_path / n}" in r.stderr}
+    assert {"noise.txt", "empty.csv", "nul.txt"} <= named
