@@ -35,6 +35,10 @@ def refuse_entities(data: bytes, source: str) -> None:
                                     "bomb or external-entity attack") from None
 
 
+def _first_line(exc: BaseException) -> str:
+    return (str(exc).strip().splitlines() or [""])[0][:200]
+
+
 def _text(data: bytes) -> str:
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         return data.decode("utf-16", "replace")
@@ -71,8 +75,13 @@ def feed_articles(loaded: Loaded, options: ReadOptions = ReadOptions()) -> Itera
     headers = {"content-location": loaded.url} if loaded.url else {}
     if loaded.media_type:
         headers["content-type"] = loaded.media_type + (f"; charset={loaded.charset}" if loaded.charset else "")
-    parsed = feedparser.parse(loaded.data, response_headers=headers, sanitize_html=True,
-                              resolve_relative_uris=True)
+    try:
+        parsed = feedparser.parse(loaded.data, response_headers=headers, sanitize_html=True,
+                                  resolve_relative_uris=True)
+    except Exception as exc:  # noqa: BLE001 - the parser failing on hostile bytes fails this source
+        # e.g. UnicodeDecodeError for an XML declaration naming a non-ASCII encoding
+        raise ReadError(loaded.name, f"not a readable RSS or Atom feed (the feed parser failed: "
+                                     f"{type(exc).__name__}: {_first_line(exc)})") from None
     if not parsed.get("version") and not parsed.entries:
         problem = parsed.get("bozo_exception")
         raise ReadError(loaded.name, "not an RSS or Atom feed" + (f" ({problem})" if problem else ""))

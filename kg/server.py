@@ -321,17 +321,7 @@ def _worker_main(conn, spec: str, limits: Limits, options: dict) -> None:
             break
         if job is None:
             break
-        try:
-            if job[0] == "explorer":
-                reply = (200, HTML, render_explorer(store))
-            else:
-                _, query, rname, gname = job
-                reply = run_query(store, query, FORMATS.get(f"{rname}:results"),
-                                  FORMATS.get(f"{gname}:graph"), limits, remote=remote)
-        except KGError as exc:
-            reply = _error(500, str(exc))
-        except Exception as exc:  # noqa: BLE001 - a bug must not take the worker down
-            reply = _error(500, f"internal error: {type(exc).__name__}: {_first_line(exc)}")
+        reply = answer(store, job, limits, remote=remote)
         try:
             conn.send(reply)
         except (OSError, ValueError):
@@ -339,6 +329,22 @@ def _worker_main(conn, spec: str, limits: Limits, options: dict) -> None:
     close = getattr(store, "close", None)
     if close is not None:
         close()
+
+
+def answer(store, job: tuple, limits: Limits, *, remote: bool = False) -> tuple[int, str, bytes]:
+    """A worker's answer to one job: ("explorer",) or ("query", text, results format name,
+    graph format name) -> (status, content type, body). Never raises: a bug becomes a 500
+    saying "internal error" (what fuzz/query.py looks for)."""
+    try:
+        if job[0] == "explorer":
+            return 200, HTML, render_explorer(store)
+        _, query, rname, gname = job
+        return run_query(store, query, FORMATS.get(f"{rname}:results"), FORMATS.get(f"{gname}:graph"),
+                         limits, remote=remote)
+    except KGError as exc:
+        return _error(500, str(exc))
+    except Exception as exc:  # noqa: BLE001 - a bug must not take the worker down
+        return _error(500, f"internal error: {type(exc).__name__}: {_first_line(exc)}")
 
 
 class _Worker:
@@ -732,9 +738,22 @@ class Handler(BaseHTTPRequestHandler):
     server_version = f"kg-serve/{__version__}"
     sys_version = ""
     timeout = 60  # seconds a connection may sit idle or trickle a request
+    # the version an answer to an unreadable request line is written in: HTTP/1.1, with a
+    # status line and our headers (the standard library's default, HTTP/0.9, is a bare body)
+    default_request_version = "HTTP/1.1"
     server: _Server
 
     # -- plumbing ----------------------------------------------------------------------
+    def parse_request(self) -> bool:
+        """The standard library's parsing, less HTTP/0.9 ("GET /path", no version): it would
+        be answered with a bare body, without a status line or any of our headers (CSP)."""
+        if not super().parse_request():
+            return False
+        if len(self.requestline.split()) == 2:
+            self.send_error(400, "HTTP/0.9 requests are not supported: send HTTP/1.0 or HTTP/1.1")
+            return False
+        return True
+
     def handle_one_request(self) -> None:
         self._t0 = time.monotonic()
         self._note = ""
@@ -983,10 +1002,10 @@ def _media_type(header: str | None) -> tuple[str, str]:
 def _decode(body: bytes, charset: str) -> str:
     try:
         return body.decode(charset)
-    except LookupError:
-        raise Reply(415, f"unknown charset {charset!r}") from None
     except UnicodeDecodeError:
         raise Reply(400, f"the request body is not valid {charset}") from None
+    except (LookupError, ValueError):  # ValueError: a NUL in the name ("embedded null character")
+        raise Reply(415, f"unknown charset {charset!r}") from None
 
 
 class _Server(ThreadingHTTPServer):

@@ -271,6 +271,11 @@ def test_truncated_feed_reads_the_complete_items(tmp_path):
     (b"<<<< >>>> not xml at all", "not an RSS or Atom feed"),
     (b"", "empty"),
     (b"\x00\x01\x02binary", "not an RSS or Atom feed"),
+    # found by fuzz/readers.py: feedparser raised UnicodeDecodeError out of the reader (and
+    # `kg ingest` printed a traceback) for an XML declaration naming a non-ASCII encoding
+    (b'<?xml version="1.0" encoding="\x8c"?><rss version="2.0"><channel><item><title>Quill Labs raises '
+     b"money</title></item></channel></rss>", "not a readable RSS or Atom feed (the feed parser failed: "
+                                              "UnicodeDecodeError: 'utf-8' codec can't decode byte 0x8c"),
 ])
 def test_malformed_feeds_fail_alone(tmp_path, data, reason):
     bad = tmp_path / "bad.xml"
