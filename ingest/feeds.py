@@ -29,7 +29,7 @@ def refuse_entities(data: bytes, source: str) -> None:
     except DefusedXmlException as exc:
         raise ReadError(source, f"XML declares entities ({type(exc).__name__}: {exc}); refused as "
                                 f"a possible entity-expansion bomb or external-entity attack") from None
-    except (ParseError, ValueError):
+    except (ParseError, ValueError, LookupError):  # LookupError: an unknown encoding declared
         if re.search(rb"<!ENTITY", data[:65536].replace(b"\x00", b"")):
             raise ReadError(source, "XML declares entities; refused as a possible entity-expansion "
                                     "bomb or external-entity attack") from None

@@ -745,12 +745,17 @@ class Handler(BaseHTTPRequestHandler):
 
     # -- plumbing ----------------------------------------------------------------------
     def parse_request(self) -> bool:
-        """The standard library's parsing, less HTTP/0.9 ("GET /path", no version): it would
-        be answered with a bare body, without a status line or any of our headers (CSP)."""
+        """The standard library's parsing, less HTTP/0.9 ("GET /path" without a version, or
+        any version before 1.0): it would be answered with a bare body, without a status line
+        or any of our headers (CSP)."""
         if not super().parse_request():
             return False
-        if len(self.requestline.split()) == 2:
-            self.send_error(400, "HTTP/0.9 requests are not supported: send HTTP/1.0 or HTTP/1.1")
+        no_version = len(self.requestline.split()) == 2
+        major = self.request_version.partition("/")[2].partition(".")[0]  # digits: checked above
+        if no_version or int(major) < 1:
+            version = "HTTP/0.9" if no_version else self.request_version
+            self.request_version = "HTTP/1.1"  # so the answer has a status line
+            self.send_error(400, f"{version} requests are not supported: send HTTP/1.0 or HTTP/1.1")
             return False
         return True
 

@@ -720,6 +720,8 @@ def test_request_size_errors(served):
     # found by fuzz/query.py: a request line without a version (HTTP/0.9) was answered with a
     # bare page, without a status line or any header (no Content-Security-Policy)
     (b"GET /\r\n\r\n", 400, b"HTTP/0.9 requests are not supported"),
+    (b"POST /sparql HTTP/0.9\r\n\r\n", 400, b"HTTP/0.9 requests are not supported"),
+    (b"GET / HTTP/0.5\r\n\r\n", 400, b"HTTP/0.5 requests are not supported"),
     # and a request line the standard library refuses was answered in HTTP/0.9 too
     (b"GET / HTTP/1 x\r\n\r\n", 400, b"Bad request version ('x')"),
     (b"GET / HTTP/2.0\r\n\r\n", 505, b"Invalid HTTP version (2.0)"),

@@ -287,6 +287,20 @@ def test_malformed_feeds_fail_alone(tmp_path, data, reason):
     assert len(articles(items)) == 2
 
 
+def test_feed_declaring_an_unknown_encoding_is_read(tmp_path):
+    """Found by fuzz/readers.py: the entity check's XML parser raised LookupError out of the
+    reader (a traceback from `kg ingest`) for a misspelled encoding name."""
+    feed = tmp_path / "feed.xml"
+    feed.write_bytes(b'<?xml version="1.0" encoding="ut-f8"?><rss version="2.0"><channel><title>Lab News'
+                     b"</title><item><title>Quill Labs raises money</title><description>Borealis Fund invested "
+                     b"in Quill Labs.</description></item></channel></rss>")
+    [art] = read([feed])
+    assert (art.title, art.site) == ("Quill Labs raises money", "Lab News")
+    feed.write_bytes(b'<?xml version="1.0" encoding="ut-f8"?><!DOCTYPE r [<!ENTITY a "aaaa">]><rss/>')
+    [err] = read([feed])
+    assert "XML declares entities" in err.reason
+
+
 def test_feed_in_cp1252_without_declaration(tmp_path):
     f = tmp_path / "cp.rss"
     f.write_bytes(b'<?xml version="1.0"?><rss version="2.0"><channel><title>Caf\xe9 News</title><item>'
