@@ -214,8 +214,17 @@ def _too_many_bytes(limits: Limits, fmt: Format) -> tuple[int, str, bytes]:
                        f"(--max-bytes); add LIMIT or start kg serve with a higher --max-bytes")
 
 
+_BREAKS = re.compile(r"\s*[\r\n]+\s*")
+
+
+def one_line(message: str) -> str:
+    """A plain-text error as one line ending in a newline: line breaks in what it echoes of
+    the request (a folded header, a format= value) become single spaces."""
+    return _BREAKS.sub(" ", message.strip()) + "\n"
+
+
 def _error(status: int, message: str) -> tuple[int, str, bytes]:
-    return status, TEXT, (message.rstrip("\n") + "\n").encode("utf-8")
+    return status, TEXT, one_line(message).encode("utf-8")
 
 
 def _first_line(exc: BaseException) -> str:
@@ -786,7 +795,7 @@ class Handler(BaseHTTPRequestHandler):
     def _send(self, status: int, body: bytes | str, ctype: str = TEXT, headers: dict | None = None,
               close: bool = False) -> None:
         if isinstance(body, str):
-            body = (body.rstrip("\n") + "\n").encode("utf-8")
+            body = (one_line(body) if ctype == TEXT else body.rstrip("\n") + "\n").encode("utf-8")
         app = self.server.app
         method = getattr(self, "command", None) or "-"
         path = urlsplit(getattr(self, "path", "") or "").path or "-"

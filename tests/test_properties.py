@@ -75,7 +75,7 @@ any_char = st.characters(exclude_categories=("Cs",))
 names = st.lists(st.one_of(any_char, st.sampled_from(SPECIAL)), min_size=1, max_size=24).map("".join)
 classes = st.sampled_from(CLASSES)
 
-# RFC 3987, section 2.2: an absolute IRI (no fragment needed here), character classes exact.
+# RFC 3987, section 2.2: an absolute IRI, optional query and fragment; character classes exact.
 _UCS = ("\u00a0-\ud7ff\uf900-\ufdcf\ufdf0-\uffef" + "".join(
     f"{chr(p << 16)}-{chr((p << 16) + 0xFFFD)}" for p in range(1, 14)) + "\U000e1000-\U000efffd")
 _PRIVATE = "\ue000-\uf8ff\U000f0000-\U000ffffd\U00100000-\U0010fffd"

@@ -726,6 +726,14 @@ def test_request_size_errors(served):
     (b"GET / HTTP/1 x\r\n\r\n", 400, b"Bad request version ('x')"),
     (b"GET / HTTP/2.0\r\n\r\n", 505, b"Invalid HTTP version (2.0)"),
     (b"FOO\r\n\r\n", 400, b"Bad request syntax ('FOO')"),
+    # found by fuzz/query.py: what an error echoes of the request (a folded header, a format=
+    # value) could break it over several lines
+    (b"POST /sparql HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Type: text/x\r\n  two\r\n"
+     b"Content-Length: 0\r\n\r\n", 415, b"unsupported Content-Type text/x two: POST a query as"),
+    (b"GET /sparql?query=ASK%7B%7D&format=%0D%0Attl HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", 406,
+     b"format= ttl is not available for a ASK query; use one of json, xml, csv, tsv\n"),
+    (b"GET /sparql?query=ASK%7B%7D HTTP/1.1\r\nHost: x\r\nConnection: close\r\nAccept: text/turtle,\r\n"
+     b" image/png\r\n\r\n", 406, b"nothing in Accept: text/turtle, image/png is available for a ASK query"),
 ])
 def test_hostile_requests_get_a_one_line_http_answer(served, data, status, message):
     answer = raw(served, data)
