@@ -111,7 +111,10 @@ def _item(entry, where: str, site: str | None, base: str, options: ReadOptions) 
     summary = _detail_text(entry.get("summary_detail"))
     if len(summary) > len(body):
         body = summary
-    link = urljoin(base, entry["link"]) if entry.get("link") else None
+    try:
+        link = urljoin(base, entry["link"]) if entry.get("link") else None
+    except ValueError:  # the link or the feed's own is no URL ("http://[" is no IPv6 address)
+        link = None
     published = _iso(entry, "published") or _iso(entry, "updated")
     known = {"title": title, "url": link, "published": published, "author": entry.get("author"),
              "site": site}

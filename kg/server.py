@@ -798,7 +798,7 @@ class Handler(BaseHTTPRequestHandler):
             body = (one_line(body) if ctype == TEXT else body.rstrip("\n") + "\n").encode("utf-8")
         app = self.server.app
         method = getattr(self, "command", None) or "-"
-        path = urlsplit(getattr(self, "path", "") or "").path or "-"
+        path = _split(getattr(self, "path", "") or "").path or "-"
         ms = (time.monotonic() - self._t0) * 1000
         note = f" {self._note}" if self._note else ""
         reason = ""
@@ -864,9 +864,15 @@ class Handler(BaseHTTPRequestHandler):
     do_DELETE = do_PATCH = do_PUT
 
     # -- routes ------------------------------------------------------------------------
+    def _target(self):
+        """The request target, split (path, query); 400 when it cannot be ("http://[/")."""
+        try:
+            return urlsplit(self.path)
+        except ValueError as exc:
+            raise Reply(400, f"malformed request target {self.path!r}: {exc}") from None
+
     def _route(self) -> str:
-        path = urlsplit(self.path).path
-        return path.rstrip("/") or "/"
+        return self._target().path.rstrip("/") or "/"
 
     def _get(self) -> None:
         route = self._route()
@@ -878,14 +884,14 @@ class Handler(BaseHTTPRequestHandler):
             page, csp = app.query_page
             self._send(200, page, HTML, {"Content-Security-Policy": csp, "Referrer-Policy": "no-referrer"})
         elif route == "/sparql":
-            self._sparql(self._params(urlsplit(self.path).query), None)
+            self._sparql(self._params(self._target().query), None)
         elif route == "/health":
             counts = app.pool.counts()
             ok = counts["workers"] > 0
             body = json.dumps({"status": "ok" if ok else "no workers", "store": app.spec, **counts})
             self._send(200 if ok else 503, body + "\n", JSON, {"Cache-Control": "no-store"})
         else:
-            raise Reply(404, f"not found: {urlsplit(self.path).path}; this server has / (explorer), "
+            raise Reply(404, f"not found: {self._target().path}; this server has / (explorer), "
                              f"/query (query page), /sparql (SPARQL endpoint) and /health")
 
     def _post(self) -> None:
@@ -894,8 +900,8 @@ class Handler(BaseHTTPRequestHandler):
             if self._route() in ("/", "/index.html", "/explorer", "/query", "/health"):
                 raise Reply(405, f"POST not allowed on {self._route()}; POST queries to /sparql",
                             {"Allow": "GET, HEAD, OPTIONS"})
-            raise Reply(404, f"not found: {urlsplit(self.path).path}; POST queries to /sparql")
-        params = self._params(urlsplit(self.path).query)
+            raise Reply(404, f"not found: {self._target().path}; POST queries to /sparql")
+        params = self._params(self._target().query)
         ctype, charset = _media_type(self.headers.get("Content-Type"))
         if ctype == "application/x-www-form-urlencoded":
             for k, v in self._params(_decode(body, charset)).items():
@@ -1000,6 +1006,14 @@ class Handler(BaseHTTPRequestHandler):
                              f"available: {', '.join(f.media_type for f in avail)} "
                              f"(or format={'|'.join(f.name for f in avail)})", vary)
         return rfmt, gfmt
+
+
+def _split(target: str):
+    """urlsplit, or an empty split for a target it refuses (for the log line)."""
+    try:
+        return urlsplit(target)
+    except ValueError:
+        return urlsplit("")
 
 
 def _media_type(header: str | None) -> tuple[str, str]:

@@ -301,6 +301,17 @@ def test_feed_declaring_an_unknown_encoding_is_read(tmp_path):
     assert "XML declares entities" in err.reason
 
 
+def test_feed_item_link_that_is_no_url_is_left_out(tmp_path):
+    """Found by fuzz/readers.py: urljoin raised ValueError ("Invalid IPv6 URL") out of the
+    reader for an item link, or a feed link, such as "http://["."""
+    feed = tmp_path / "feed.xml"
+    feed.write_bytes(b'<?xml version="1.0"?><rss version="2.0"><channel><title>Lab News</title><link>http://[</link>'
+                     b"<item><title>Quill Labs raises money</title><link>/news/q</link></item>"
+                     b"<item><title>Quillet ships</title><link>http://[x/q</link></item></channel></rss>")
+    items = read([feed])
+    assert [(a.title, a.url) for a in items] == [("Quill Labs raises money", None), ("Quillet ships", None)]
+
+
 def test_feed_in_cp1252_without_declaration(tmp_path):
     f = tmp_path / "cp.rss"
     f.write_bytes(b'<?xml version="1.0"?><rss version="2.0"><channel><title>Caf\xe9 News</title><item>'
