@@ -481,6 +481,7 @@ class WorkerPool:
                 self._idle.put(w)
                 return reply
         except (EOFError, OSError, ValueError):
+            w.proc.join(1)  # reap it first: a dead worker not yet waited for has no exit code
             code = w.proc.exitcode
             self._discard(w)
             self._replace()
