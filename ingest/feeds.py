@@ -35,6 +35,11 @@ def refuse_entities(data: bytes, source: str) -> None:
                                     "bomb or external-entity attack") from None
 
 
+def _string(value) -> str | None:
+    """A feed field as text, or None when the parser made something else of it."""
+    return value if isinstance(value, str) else None
+
+
 def _first_line(exc: BaseException) -> str:
     return (str(exc).strip().splitlines() or [""])[0][:200]
 
@@ -111,13 +116,14 @@ def _item(entry, where: str, site: str | None, base: str, options: ReadOptions) 
     summary = _detail_text(entry.get("summary_detail"))
     if len(summary) > len(body):
         body = summary
+    link = _string(entry.get("link"))  # feedparser gives a dict for some malformed <link>s
     try:
-        link = urljoin(base, entry["link"]) if entry.get("link") else None
+        link = urljoin(_string(base) or "", link) if link else None
     except ValueError:  # the link or the feed's own is no URL ("http://[" is no IPv6 address)
         link = None
     published = _iso(entry, "published") or _iso(entry, "updated")
-    known = {"title": title, "url": link, "published": published, "author": entry.get("author"),
-             "site": site}
+    known = {"title": title, "url": link, "published": _string(published),
+             "author": _string(entry.get("author")), "site": site}
     if options.fetch_links and link:
         from ingest.fetch import fetch
         from ingest.html import html_article

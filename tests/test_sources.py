@@ -312,6 +312,24 @@ def test_feed_item_link_that_is_no_url_is_left_out(tmp_path):
     assert [(a.title, a.url) for a in items] == [("Quill Labs raises money", None), ("Quillet ships", None)]
 
 
+# found by fuzz/readers.py (from its own seeds): feedparser made an item's <link> a dict, which
+# reached make_article as the URL and raised TypeError out of the reader
+MANGLED_ATOM = (
+    b'<?xml version="1.0"?>2005/Atom"><title>Lab News</title><eftle>tenm"><title>Lab News</title'
+    b'><entry><title>Quillet ships</title><linkS hreftle>tent typet type="html">Quill Labs dntry'
+    b'><title>Quillet ships</title><link href="https://example.com]/1144/Atom"><title>Lab News</'
+    b'title><entry><title>Quillet ships</title><linkS hreftle>tent type="html">Quill Labs develo'
+    b' models.</content></entry></feed>')
+
+
+def test_feed_fields_the_parser_mangles_are_left_out(tmp_path):
+    feed = tmp_path / "feed.xml"
+    feed.write_bytes(MANGLED_ATOM)
+    items = read([feed])
+    assert [(a.title, a.url) for a in articles(items)] == [("Quillet ships", None), ("Quillet ships", None)]
+    assert errors(items) == []
+
+
 def test_feed_in_cp1252_without_declaration(tmp_path):
     f = tmp_path / "cp.rss"
     f.write_bytes(b'<?xml version="1.0"?><rss version="2.0"><channel><title>Caf\xe9 News</title><item>'
