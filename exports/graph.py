@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import csv
+import re
 from pathlib import Path
 
 import networkx as nx
@@ -70,12 +71,28 @@ def to_networkx(kg, *, min_confidence: float = 0.0, min_support: int = 1) -> nx.
     return g
 
 
+# what XML 1.0 cannot hold, even escaped: C0 controls other than tab, newline and carriage
+# return, and the non-characters U+FFFE and U+FFFF (the store holds no lone surrogates)
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def xml_text(value: str) -> str:
+    r"""`value` as GraphML and GEXF (XML 1.0) can carry it: each character XML cannot hold
+    becomes U+FFFD; anything else, newlines and quotes included, is kept as it is.
+
+    >>> xml_text("Acme\x00 Labs\x1b\n") == "Acme\ufffd Labs\ufffd\n"
+    True
+    """
+    return _NOT_XML.sub("\ufffd", value)
+
+
 def _flat(g: nx.MultiDiGraph) -> nx.MultiDiGraph:
-    """A copy with only scalar attributes, as GraphML and GEXF require."""
+    """A copy with only scalar attributes, as GraphML and GEXF require, and only characters
+    XML can hold (xml_text)."""
     out = nx.MultiDiGraph()
     for n, d in g.nodes(data=True):
-        out.add_node(n, label=d["label"], type=d["cls"], root=d["root"],
-                     aliases="|".join(d["aliases"]), articles=d["articles"])
+        out.add_node(n, label=xml_text(d["label"]), type=d["cls"], root=d["root"],
+                     aliases=xml_text("|".join(d["aliases"])), articles=d["articles"])
     for s, o, k, d in g.edges(keys=True, data=True):
         out.add_edge(s, o, key=k, predicate=d["predicate"], support=d["support"],
                      confidence=float(d["confidence"]), label=d["predicate"])

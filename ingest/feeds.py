@@ -29,10 +29,19 @@ def refuse_entities(data: bytes, source: str) -> None:
     except DefusedXmlException as exc:
         raise ReadError(source, f"XML declares entities ({type(exc).__name__}: {exc}); refused as "
                                 f"a possible entity-expansion bomb or external-entity attack") from None
-    except (ParseError, ValueError):
+    except (ParseError, ValueError, LookupError):  # LookupError: an unknown encoding declared
         if re.search(rb"<!ENTITY", data[:65536].replace(b"\x00", b"")):
             raise ReadError(source, "XML declares entities; refused as a possible entity-expansion "
                                     "bomb or external-entity attack") from None
+
+
+def _string(value) -> str | None:
+    """A feed field as text, or None when the parser made something else of it."""
+    return value if isinstance(value, str) else None
+
+
+def _first_line(exc: BaseException) -> str:
+    return (str(exc).strip().splitlines() or [""])[0][:200]
 
 
 def _text(data: bytes) -> str:
@@ -73,8 +82,13 @@ def feed_articles(loaded: Loaded, options: ReadOptions = ReadOptions()) -> Itera
     headers = {"content-location": loaded.url} if loaded.url else {}
     if loaded.media_type:
         headers["content-type"] = loaded.media_type + (f"; charset={loaded.charset}" if loaded.charset else "")
-    parsed = feedparser.parse(loaded.data, response_headers=headers, sanitize_html=True,
-                              resolve_relative_uris=True)
+    try:
+        parsed = feedparser.parse(loaded.data, response_headers=headers, sanitize_html=True,
+                                  resolve_relative_uris=True)
+    except Exception as exc:  # noqa: BLE001 - the parser failing on hostile bytes fails this source
+        # e.g. UnicodeDecodeError for an XML declaration naming a non-ASCII encoding
+        raise ReadError(loaded.name, f"not a readable RSS or Atom feed (the feed parser failed: "
+                                     f"{type(exc).__name__}: {_first_line(exc)})") from None
     if not parsed.get("version") and not parsed.entries:
         problem = parsed.get("bozo_exception")
         raise ReadError(loaded.name, "not an RSS or Atom feed" + (f" ({problem})" if problem else ""))
@@ -104,10 +118,14 @@ def _item(entry, where: str, site: str | None, base: str, options: ReadOptions) 
     summary = _detail_text(entry.get("summary_detail"))
     if len(summary) > len(body):
         body = summary
-    link = urljoin(base, entry["link"]) if entry.get("link") else None
+    link = _string(entry.get("link"))  # feedparser gives a dict for some malformed <link>s
+    try:
+        link = urljoin(_string(base) or "", link) if link else None
+    except ValueError:  # the link or the feed's own is no URL ("http://[" is no IPv6 address)
+        link = None
     published = _iso(entry, "published") or _iso(entry, "updated")
-    known = {"title": title, "url": link, "published": published, "author": entry.get("author"),
-             "site": site}
+    known = {"title": title, "url": link, "published": _string(published),
+             "author": _string(entry.get("author")), "site": site}
     if options.fetch_links and link:
         from ingest.fetch import fetch
         from ingest.html import html_article

@@ -109,7 +109,10 @@ def fetch(url: str, options: ReadOptions = ReadOptions()) -> Loaded:
     deadline = time.monotonic() + options.timeout
     current = url
     for _hop in range(options.max_redirects + 1):
-        parts = urlsplit(current)
+        try:
+            parts = urlsplit(current)
+        except ValueError as exc:  # e.g. "http://[x/": not an IPv6 address
+            raise ReadError(url, f"not a valid URL: {current!r} ({exc})") from None
         if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
             raise ReadError(url, f"only http and https URLs are fetched, not {current!r}")
         try:
@@ -133,7 +136,11 @@ def fetch(url: str, options: ReadOptions = ReadOptions()) -> Loaded:
                 location = resp.getheader("Location")
                 if not location:
                     raise ReadError(url, f"HTTP {resp.status} redirect without a Location")
-                current = urljoin(current, location.strip())
+                try:
+                    current = urljoin(current, location.strip())
+                except ValueError as exc:
+                    raise ReadError(url, f"HTTP {resp.status} redirect to an invalid URL "
+                                         f"{location.strip()!r} ({exc})") from None
                 continue
             if resp.status != 200:
                 raise ReadError(url, f"HTTP {resp.status} {resp.reason}".strip())

@@ -334,13 +334,22 @@ def expand(paths, options: ReadOptions = ReadOptions()) -> Iterator[Path | str]:
 
 def read(paths, options: ReadOptions = ReadOptions()) -> Iterator[Article | ReadError]:
     """Articles from the given paths and URLs; a source or record that fails yields its
-    ReadError and the rest go on. An unknown reader name raises PluginNotFound."""
+    ReadError and the rest go on. A source that yields nothing at all (a feed without items,
+    a dataset with a header row only) yields a ReadError saying so, so no source given is
+    passed over in silence. An unknown reader name raises PluginNotFound."""
     for source in expand(paths, options):
         if isinstance(source, Path) and not source.exists():
             yield ReadError(str(source), "no such file or folder")
             continue
+        yielded = False
         try:
-            reader = plugins.load("kg.readers", reader_name(source, options))
-            yield from reader(source, options)
+            name = reader_name(source, options)
+            reader = plugins.load("kg.readers", name)
+            for item in reader(source, options):
+                yielded = True
+                yield item
         except ReadError as exc:
+            yielded = True
             yield exc
+        if not yielded:
+            yield ReadError(str(source), f"nothing to read: the {name} reader found no article in it")

@@ -214,8 +214,17 @@ def _too_many_bytes(limits: Limits, fmt: Format) -> tuple[int, str, bytes]:
                        f"(--max-bytes); add LIMIT or start kg serve with a higher --max-bytes")
 
 
+_BREAKS = re.compile(r"\s*[\r\n]+\s*")
+
+
+def one_line(message: str) -> str:
+    """A plain-text error as one line ending in a newline: line breaks in what it echoes of
+    the request (a folded header, a format= value) become single spaces."""
+    return _BREAKS.sub(" ", message.strip()) + "\n"
+
+
 def _error(status: int, message: str) -> tuple[int, str, bytes]:
-    return status, TEXT, (message.rstrip("\n") + "\n").encode("utf-8")
+    return status, TEXT, one_line(message).encode("utf-8")
 
 
 def _first_line(exc: BaseException) -> str:
@@ -321,17 +330,7 @@ def _worker_main(conn, spec: str, limits: Limits, options: dict) -> None:
             break
         if job is None:
             break
-        try:
-            if job[0] == "explorer":
-                reply = (200, HTML, render_explorer(store))
-            else:
-                _, query, rname, gname = job
-                reply = run_query(store, query, FORMATS.get(f"{rname}:results"),
-                                  FORMATS.get(f"{gname}:graph"), limits, remote=remote)
-        except KGError as exc:
-            reply = _error(500, str(exc))
-        except Exception as exc:  # noqa: BLE001 - a bug must not take the worker down
-            reply = _error(500, f"internal error: {type(exc).__name__}: {_first_line(exc)}")
+        reply = answer(store, job, limits, remote=remote)
         try:
             conn.send(reply)
         except (OSError, ValueError):
@@ -339,6 +338,22 @@ def _worker_main(conn, spec: str, limits: Limits, options: dict) -> None:
     close = getattr(store, "close", None)
     if close is not None:
         close()
+
+
+def answer(store, job: tuple, limits: Limits, *, remote: bool = False) -> tuple[int, str, bytes]:
+    """A worker's answer to one job: ("explorer",) or ("query", text, results format name,
+    graph format name) -> (status, content type, body). Never raises: a bug becomes a 500
+    saying "internal error" (what fuzz/query.py looks for)."""
+    try:
+        if job[0] == "explorer":
+            return 200, HTML, render_explorer(store)
+        _, query, rname, gname = job
+        return run_query(store, query, FORMATS.get(f"{rname}:results"), FORMATS.get(f"{gname}:graph"),
+                         limits, remote=remote)
+    except KGError as exc:
+        return _error(500, str(exc))
+    except Exception as exc:  # noqa: BLE001 - a bug must not take the worker down
+        return _error(500, f"internal error: {type(exc).__name__}: {_first_line(exc)}")
 
 
 class _Worker:
@@ -466,6 +481,7 @@ class WorkerPool:
                 self._idle.put(w)
                 return reply
         except (EOFError, OSError, ValueError):
+            w.proc.join(1)  # reap it first: a dead worker not yet waited for has no exit code
             code = w.proc.exitcode
             self._discard(w)
             self._replace()
@@ -732,9 +748,27 @@ class Handler(BaseHTTPRequestHandler):
     server_version = f"kg-serve/{__version__}"
     sys_version = ""
     timeout = 60  # seconds a connection may sit idle or trickle a request
+    # the version an answer to an unreadable request line is written in: HTTP/1.1, with a
+    # status line and our headers (the standard library's default, HTTP/0.9, is a bare body)
+    default_request_version = "HTTP/1.1"
     server: _Server
 
     # -- plumbing ----------------------------------------------------------------------
+    def parse_request(self) -> bool:
+        """The standard library's parsing, less HTTP/0.9 ("GET /path" without a version, or
+        any version before 1.0): it would be answered with a bare body, without a status line
+        or any of our headers (CSP)."""
+        if not super().parse_request():
+            return False
+        no_version = len(self.requestline.split()) == 2
+        major = self.request_version.partition("/")[2].partition(".")[0]  # digits: checked above
+        if no_version or int(major) < 1:
+            version = "HTTP/0.9" if no_version else self.request_version
+            self.request_version = "HTTP/1.1"  # so the answer has a status line
+            self.send_error(400, f"{version} requests are not supported: send HTTP/1.0 or HTTP/1.1")
+            return False
+        return True
+
     def handle_one_request(self) -> None:
         self._t0 = time.monotonic()
         self._note = ""
@@ -762,10 +796,10 @@ class Handler(BaseHTTPRequestHandler):
     def _send(self, status: int, body: bytes | str, ctype: str = TEXT, headers: dict | None = None,
               close: bool = False) -> None:
         if isinstance(body, str):
-            body = (body.rstrip("\n") + "\n").encode("utf-8")
+            body = (one_line(body) if ctype == TEXT else body.rstrip("\n") + "\n").encode("utf-8")
         app = self.server.app
         method = getattr(self, "command", None) or "-"
-        path = urlsplit(getattr(self, "path", "") or "").path or "-"
+        path = _split(getattr(self, "path", "") or "").path or "-"
         ms = (time.monotonic() - self._t0) * 1000
         note = f" {self._note}" if self._note else ""
         reason = ""
@@ -831,9 +865,15 @@ class Handler(BaseHTTPRequestHandler):
     do_DELETE = do_PATCH = do_PUT
 
     # -- routes ------------------------------------------------------------------------
+    def _target(self):
+        """The request target, split (path, query); 400 when it cannot be ("http://[/")."""
+        try:
+            return urlsplit(self.path)
+        except ValueError as exc:
+            raise Reply(400, f"malformed request target {self.path!r}: {exc}") from None
+
     def _route(self) -> str:
-        path = urlsplit(self.path).path
-        return path.rstrip("/") or "/"
+        return self._target().path.rstrip("/") or "/"
 
     def _get(self) -> None:
         route = self._route()
@@ -845,14 +885,14 @@ class Handler(BaseHTTPRequestHandler):
             page, csp = app.query_page
             self._send(200, page, HTML, {"Content-Security-Policy": csp, "Referrer-Policy": "no-referrer"})
         elif route == "/sparql":
-            self._sparql(self._params(urlsplit(self.path).query), None)
+            self._sparql(self._params(self._target().query), None)
         elif route == "/health":
             counts = app.pool.counts()
             ok = counts["workers"] > 0
             body = json.dumps({"status": "ok" if ok else "no workers", "store": app.spec, **counts})
             self._send(200 if ok else 503, body + "\n", JSON, {"Cache-Control": "no-store"})
         else:
-            raise Reply(404, f"not found: {urlsplit(self.path).path}; this server has / (explorer), "
+            raise Reply(404, f"not found: {self._target().path}; this server has / (explorer), "
                              f"/query (query page), /sparql (SPARQL endpoint) and /health")
 
     def _post(self) -> None:
@@ -861,8 +901,8 @@ class Handler(BaseHTTPRequestHandler):
             if self._route() in ("/", "/index.html", "/explorer", "/query", "/health"):
                 raise Reply(405, f"POST not allowed on {self._route()}; POST queries to /sparql",
                             {"Allow": "GET, HEAD, OPTIONS"})
-            raise Reply(404, f"not found: {urlsplit(self.path).path}; POST queries to /sparql")
-        params = self._params(urlsplit(self.path).query)
+            raise Reply(404, f"not found: {self._target().path}; POST queries to /sparql")
+        params = self._params(self._target().query)
         ctype, charset = _media_type(self.headers.get("Content-Type"))
         if ctype == "application/x-www-form-urlencoded":
             for k, v in self._params(_decode(body, charset)).items():
@@ -969,6 +1009,14 @@ class Handler(BaseHTTPRequestHandler):
         return rfmt, gfmt
 
 
+def _split(target: str):
+    """urlsplit, or an empty split for a target it refuses (for the log line)."""
+    try:
+        return urlsplit(target)
+    except ValueError:
+        return urlsplit("")
+
+
 def _media_type(header: str | None) -> tuple[str, str]:
     """(media type, charset) of a Content-Type header."""
     fields = [x.strip() for x in (header or "").split(";")]
@@ -983,10 +1031,10 @@ def _media_type(header: str | None) -> tuple[str, str]:
 def _decode(body: bytes, charset: str) -> str:
     try:
         return body.decode(charset)
-    except LookupError:
-        raise Reply(415, f"unknown charset {charset!r}") from None
     except UnicodeDecodeError:
         raise Reply(400, f"the request body is not valid {charset}") from None
+    except (LookupError, ValueError):  # ValueError: a NUL in the name ("embedded null character")
+        raise Reply(415, f"unknown charset {charset!r}") from None
 
 
 class _Server(ThreadingHTTPServer):

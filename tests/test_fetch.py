@@ -112,6 +112,7 @@ def server():
         "/loop": (302, {"Location": "/loop"}, b""),
         "/to-localhost": (302, {"Location": f"http://localhost:{srv.server_address[1]}/page.html"}, b""),
         "/to-file": (302, {"Location": "file:///etc/passwd"}, b""),
+        "/to-bad-ipv6": (302, {"Location": "http://[x/"}, b""),
         "/no-location": (302, {}, b""),
         "/big": (200, {"Content-Type": "text/plain"}, b"x" * 300_000),
         "/gzip": (200, {"Content-Type": "text/html", "Content-Encoding": "gzip"}, gzip.compress(page)),
@@ -193,6 +194,15 @@ def test_redirect_to_a_private_host_is_refused_at_that_hop(server):
     with pytest.raises(ReadError, match="refused: localhost resolves to .*loopback"):
         fetch(f"{server.base}/to-localhost", only_this_host)
     assert server.hits == ["/page.html", "/to-localhost"]  # the redirect target was never asked
+
+
+def test_urls_that_urllib_cannot_split_fail_as_read_errors(server):
+    """Found by fuzz/readers.py (a feed link "http://["): urllib raises ValueError for a
+    bracket that opens no IPv6 address; it came out of the reader as a traceback."""
+    with pytest.raises(ReadError, match=r"redirect to an invalid URL 'http://\[x/' \(Invalid IPv6 URL\)"):
+        fetch(f"{server.base}/to-bad-ipv6", LOCAL)
+    [err] = read(["http://[x/story"], LOCAL)
+    assert (err.source, err.reason) == ("http://[x/story", "not a valid URL: 'http://[x/story' (Invalid IPv6 URL)")
 
 
 def test_redirect_to_another_scheme_is_refused(server):

@@ -712,6 +712,40 @@ def test_request_size_errors(served):
     assert post_form(served, long_query).status == 200
 
 
+@pytest.mark.parametrize("data, status, message", [
+    # found by fuzz/query.py: a NUL in the charset made bytes.decode raise ValueError out of the
+    # handler, and the connection was dropped without an answer
+    (b"POST /sparql HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Type: application/x-www-form-urlencoded; "
+     b"charset=latin\x00-1\r\nContent-Length: 11\r\n\r\nquery=ASK{}", 415, b"unknown charset 'latin\\x00-1'"),
+    # found by fuzz/query.py: a request line without a version (HTTP/0.9) was answered with a
+    # bare page, without a status line or any header (no Content-Security-Policy)
+    (b"GET /\r\n\r\n", 400, b"HTTP/0.9 requests are not supported"),
+    (b"POST /sparql HTTP/0.9\r\n\r\n", 400, b"HTTP/0.9 requests are not supported"),
+    (b"GET / HTTP/0.5\r\n\r\n", 400, b"HTTP/0.5 requests are not supported"),
+    # and a request line the standard library refuses was answered in HTTP/0.9 too
+    (b"GET / HTTP/1 x\r\n\r\n", 400, b"Bad request version ('x')"),
+    (b"GET / HTTP/2.0\r\n\r\n", 505, b"Invalid HTTP version (2.0)"),
+    (b"FOO\r\n\r\n", 400, b"Bad request syntax ('FOO')"),
+    # found by fuzz/query.py: a target urllib cannot split raised ValueError out of the handler
+    (b"GET http://[/sparql HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", 400,
+     b"malformed request target 'http://[/sparql': Invalid IPv6 URL\n"),
+    # found by fuzz/query.py: what an error echoes of the request (a folded header, a format=
+    # value) could break it over several lines
+    (b"POST /sparql HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Type: text/x\r\n  two\r\n"
+     b"Content-Length: 0\r\n\r\n", 415, b"unsupported Content-Type text/x two: POST a query as"),
+    (b"GET /sparql?query=ASK%7B%7D&format=%0D%0Attl HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", 406,
+     b"format= ttl is not available for a ASK query; use one of json, xml, csv, tsv\n"),
+    (b"GET /sparql?query=ASK%7B%7D HTTP/1.1\r\nHost: x\r\nConnection: close\r\nAccept: text/turtle,\r\n"
+     b" image/png\r\n\r\n", 406, b"nothing in Accept: text/turtle, image/png is available for a ASK query"),
+])
+def test_hostile_requests_get_a_one_line_http_answer(served, data, status, message):
+    answer = raw(served, data)
+    head, _, body = answer.partition(b"\r\n\r\n")
+    assert head.startswith(f"HTTP/1.1 {status} ".encode()), answer[:200]
+    assert b"\r\nX-Content-Type-Options: nosniff" in head
+    assert body.startswith(message) and body.count(b"\n") == 1, body
+
+
 def test_keep_alive_serves_several_requests_on_one_connection(served):
     conn = http.client.HTTPConnection("127.0.0.1", served.port, timeout=60)
     try:

@@ -271,6 +271,11 @@ def test_truncated_feed_reads_the_complete_items(tmp_path):
     (b"<<<< >>>> not xml at all", "not an RSS or Atom feed"),
     (b"", "empty"),
     (b"\x00\x01\x02binary", "binary file (contains NUL bytes), not a feed"),
+    # found by fuzz/readers.py: feedparser raised UnicodeDecodeError out of the reader (and
+    # `kg ingest` printed a traceback) for an XML declaration naming a non-ASCII encoding
+    (b'<?xml version="1.0" encoding="\x8c"?><rss version="2.0"><channel><item><title>Quill Labs raises '
+     b"money</title></item></channel></rss>", "not a readable RSS or Atom feed (the feed parser failed: "
+                                              "UnicodeDecodeError: 'utf-8' codec can't decode byte 0x8c"),
 ])
 def test_malformed_feeds_fail_alone(tmp_path, data, reason):
     bad = tmp_path / "bad.xml"
@@ -280,6 +285,49 @@ def test_malformed_feeds_fail_alone(tmp_path, data, reason):
     assert isinstance(items[0], ReadError) and items[0].source == str(bad)
     assert reason in items[0].reason
     assert len(articles(items)) == 2
+
+
+def test_feed_declaring_an_unknown_encoding_is_read(tmp_path):
+    """Found by fuzz/readers.py: the entity check's XML parser raised LookupError out of the
+    reader (a traceback from `kg ingest`) for a misspelled encoding name."""
+    feed = tmp_path / "feed.xml"
+    feed.write_bytes(b'<?xml version="1.0" encoding="ut-f8"?><rss version="2.0"><channel><title>Lab News'
+                     b"</title><item><title>Quill Labs raises money</title><description>Borealis Fund invested "
+                     b"in Quill Labs.</description></item></channel></rss>")
+    [art] = read([feed])
+    assert (art.title, art.site) == ("Quill Labs raises money", "Lab News")
+    feed.write_bytes(b'<?xml version="1.0" encoding="ut-f8"?><!DOCTYPE r [<!ENTITY a "aaaa">]><rss/>')
+    [err] = read([feed])
+    assert "XML declares entities" in err.reason
+
+
+def test_feed_item_link_that_is_no_url_is_left_out(tmp_path):
+    """Found by fuzz/readers.py: urljoin raised ValueError ("Invalid IPv6 URL") out of the
+    reader for an item link, or a feed link, such as "http://["."""
+    feed = tmp_path / "feed.xml"
+    feed.write_bytes(b'<?xml version="1.0"?><rss version="2.0"><channel><title>Lab News</title><link>http://[</link>'
+                     b"<item><title>Quill Labs raises money</title><link>/news/q</link></item>"
+                     b"<item><title>Quillet ships</title><link>http://[x/q</link></item></channel></rss>")
+    items = read([feed])
+    assert [(a.title, a.url) for a in items] == [("Quill Labs raises money", None), ("Quillet ships", None)]
+
+
+# found by fuzz/readers.py (from its own seeds): feedparser made an item's <link> a dict, which
+# reached make_article as the URL and raised TypeError out of the reader
+MANGLED_ATOM = (
+    b'<?xml version="1.0"?>2005/Atom"><title>Lab News</title><eftle>tenm"><title>Lab News</title'
+    b'><entry><title>Quillet ships</title><linkS hreftle>tent typet type="html">Quill Labs dntry'
+    b'><title>Quillet ships</title><link href="https://example.com]/1144/Atom"><title>Lab News</'
+    b'title><entry><title>Quillet ships</title><linkS hreftle>tent type="html">Quill Labs develo'
+    b' models.</content></entry></feed>')
+
+
+def test_feed_fields_the_parser_mangles_are_left_out(tmp_path):
+    feed = tmp_path / "feed.xml"
+    feed.write_bytes(MANGLED_ATOM)
+    items = read([feed])
+    assert [(a.title, a.url) for a in articles(items)] == [("Quillet ships", None), ("Quillet ships", None)]
+    assert errors(items) == []
 
 
 def test_feed_in_cp1252_without_declaration(tmp_path):

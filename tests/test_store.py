@@ -9,8 +9,6 @@ import pyoxigraph as ox
 import pytest
 import rdflib
 from conftest import CORPUS, rdflib_graph, write_corpus
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
 from kg.api import KnowledgeGraph
 from kg.errors import QueryError, StoreError
@@ -415,24 +413,8 @@ def test_text_id_ignores_whitespace_only():
     assert re.fullmatch(r"[0-9a-f]{32}", text_id("x"))
 
 
-names = st.text(min_size=1).filter(lambda s: s.strip())
-
-
-@settings(max_examples=300, deadline=None, database=None)
-@given(name=names, cls=st.sampled_from(sorted(CLASS_PARENT)))
-def test_any_name_gives_a_valid_iri(name, cls):
-    iri = entity_iri(name, cls)
-    assert ox.NamedNode(iri).value == iri
-    assert entity_iri(name, cls) == iri  # stable
-    if normalise_name(name.upper()) == normalise_name(name):  # a case variant: the same entity
-        assert entity_iri(name.upper(), cls) == iri
-
-
-@settings(max_examples=200, deadline=None, database=None)
-@given(batch=st.lists(names, min_size=2, max_size=8, unique_by=normalise_name))
-def test_distinct_normalised_names_give_distinct_iris(batch):
-    iris = [entity_iri(n, "Company") for n in batch]
-    assert len(set(iris)) == len(batch)
+# any Unicode name, any spelling variant, homoglyphs, stability across processes:
+# tests/test_properties.py
 
 
 def test_a_closed_store_says_so(tmp_path):
