@@ -246,18 +246,14 @@ def _rows(name: str, text: IO[str], options: ReadOptions) -> Iterator[Article | 
     if not any(header):
         raise ReadError(name, "no header row (the first line is blank)")
     line = rows.line_num
-    records = 0
     while True:
         start = line + 1
         try:
             row = next(rows)
         except StopIteration:
-            if not records:
-                raise ReadError(name, "no records: nothing after the header row") from None
             return
         except csv.Error as exc:
             line = rows.line_num
-            records += 1
             if "field larger than field limit" in str(exc):
                 yield ReadError(f"{name}:{start}", f"a field is over the size cap of {options.max_bytes:,} "
                                                    f"bytes (raise it with --max-bytes)")
@@ -267,7 +263,6 @@ def _rows(name: str, text: IO[str], options: ReadOptions) -> Iterator[Article | 
         line = rows.line_num
         if not any(cell.strip() for cell in row):
             continue
-        records += 1
         where = f"{name}:{start}"
         if cut and any(n in cut for n in range(start, line + 1)):
             yield ReadError(where, f"line is over the size cap of {options.max_bytes:,} bytes "

@@ -86,7 +86,7 @@ def test_invalid_utf8_feed_is_refused_as_malformed(tmp_path):
 
 def test_csv_with_a_header_and_nothing_else_is_an_error(tmp_path):
     assert one_error(tmp_path / "only-header.csv", b"title,text\n\n").reason == \
-        "no records: nothing after the header row"
+        "nothing to read: the csv reader found no article in it"
 
 
 # -- byte order marks -------------------------------------------------------------------------
