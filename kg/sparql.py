@@ -125,15 +125,17 @@ def check_complexity(query: str) -> None:
         return  # cannot be over either limit: no need to lex
     depth = deepest = operators = 0
     for t in tokens(query):
-        if t.kind == "punct":
-            if t.text in "{([":
+        # what reads as an IRI may be `<` as less-than to the engine (`?o<((?x>1`), so the
+        # brackets inside IRI tokens count too (in a real IRI they balance)
+        for ch in (t.text if t.kind == "iri" else (t.text,) if t.kind == "punct" else ()):
+            if ch in ("{", "(", "["):
                 depth += 1
                 deepest = max(deepest, depth)
-            elif t.text in "})]":
+            elif ch in ("}", ")", "]"):
                 depth -= 1
-            elif t.text in _OPERATORS:
+            elif ch in _OPERATORS and t.kind == "punct":
                 operators += 1
-        elif t.keyword in ("UNION", "MINUS"):
+        if t.keyword in ("UNION", "MINUS"):
             operators += 1
     if deepest > MAX_DEPTH:
         raise QueryError(f"query nested more than {MAX_DEPTH} levels deep (brackets); simplify it")

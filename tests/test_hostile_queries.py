@@ -137,6 +137,9 @@ DEEP = [
      f"query nested more than {MAX_DEPTH} levels deep (brackets); simplify it"),
     ("SELECT * WHERE { ?s ?p ?o FILTER(" + "(" * 5000 + "1" + ")" * 5000 + ") }",
      f"query nested more than {MAX_DEPTH} levels deep (brackets); simplify it"),
+    # `<` as less-than, then brackets up to a `>`: one IRI token to a lexer, nesting to the engine
+    ("SELECT * WHERE { ?s ?p ?o FILTER(?o<" + "(" * 5000 + "?o>1" + ")" * 5000 + ") }",
+     f"query nested more than {MAX_DEPTH} levels deep (brackets); simplify it"),
     ("SELECT * WHERE { ?s " + "/".join(["kg:partnersWith"] * 2000) + " ?o }",
      f"query has 2,000 operators (path steps, UNION, ||, +, ...), more than {MAX_OPERATORS:,}; use VALUES or "
      f"IN for long lists of alternatives"),
@@ -149,7 +152,7 @@ DEEP = [
 ]
 
 
-@pytest.mark.parametrize("query, message", DEEP, ids=["braces", "parentheses", "path", "plus", "union"])
+@pytest.mark.parametrize("query, message", DEEP, ids=["braces", "parentheses", "less-than", "path", "plus", "union"])
 def test_queries_too_deep_for_the_engine_are_refused_not_crashed(query, message, dense_served):
     """Each of these kills a Python process running pyoxigraph (its native stack overflows);
     they are refused on their tokens instead, by the API and by the endpoint."""
@@ -168,6 +171,12 @@ def test_long_flat_lists_are_not_operators():
     assert len(kg.query("SELECT * WHERE { VALUES ?x { " + " ".join(map(str, range(100_000))) + " } }")) == 100_000
     assert kg.query("SELECT * WHERE { BIND(3 AS ?x) FILTER(?x IN (" + ",".join(map(str, range(100_000)))
                     + ")) }") == [{"x": 3}]
+
+
+def test_many_iris_are_not_operators():
+    kg = KnowledgeGraph.memory()
+    iris = " ".join(f"<http://example.org/a/b/c/{i}>" for i in range(2000))
+    assert len(kg.query("SELECT * WHERE { VALUES ?x { " + iris + " } }")) == 2000
 
 
 def test_strings_and_iris_do_not_count_as_depth():
