@@ -18,6 +18,7 @@ import warnings
 from pathlib import Path
 
 from bench.common import emit, interleaved, median, parser
+from kg.rdfmap import PROV, RDF, RDFS, SCHEMA, SKOS, XSD
 from kg.vocab import ARTICLE, ASSERTION, PREFIXES
 
 TARGET = 20.0
@@ -26,12 +27,6 @@ KG = PREFIXES["kg"]
 ID = PREFIXES["kgid"]
 ART = ARTICLE
 ASSERT = ASSERTION
-RDF = PREFIXES["rdf"]
-RDFS = PREFIXES["rdfs"]
-XSD = PREFIXES["xsd"]
-SKOS = PREFIXES["skos"]
-PROV = PREFIXES["prov"]
-SCHEMA = PREFIXES["schema"]
 CLASSES = [("Person", "person", 30), ("AILab", "org", 8), ("Company", "org", 20), ("Investor", "org", 8),
            ("AIModel", "model", 12), ("Chip", "hardware", 5), ("Product", "product", 7),
            ("City", "place", 6), ("Country", "place", 4)]

@@ -4,14 +4,12 @@ can crash it; a catastrophic REGEX, a DESCRIBE of a hub and property paths over 
 10,000-node graph stay within the server's limits, and the server answers the next query."""
 from __future__ import annotations
 
-import http.server
 import random
-import threading
 
 import networkx as nx
 import pyoxigraph as ox
 import pytest
-from test_server import get, json_rows, post_form, start_server, wait_ready
+from test_server import bystander, get, json_rows, post_form, start_server, wait_ready  # noqa: F401 (a fixture)
 
 from kg.api import KnowledgeGraph
 from kg.errors import QueryError
@@ -69,31 +67,6 @@ def still_answers(server) -> None:
 
 
 # -- the Python API and kg query never reach other servers -----------------------------------------
-@pytest.fixture
-def counting_server():
-    """A local HTTP server that counts the requests it receives."""
-    hits: list[str] = []
-
-    class Handler(http.server.BaseHTTPRequestHandler):
-        def do_GET(self):  # noqa: N802 (http.server's naming)
-            hits.append(self.path)
-            self.send_response(500)
-            self.end_headers()
-
-        do_POST = do_GET
-
-        def log_message(self, *args):
-            pass
-
-    server = http.server.HTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}/", hits
-    server.shutdown()
-    server.server_close()
-    thread.join()
-
-
 @pytest.mark.parametrize("template, message", [
     ("SELECT * WHERE {{ SERVICE <{url}> {{ ?s ?p ?o }} }}",
      "SERVICE is not allowed: this endpoint does not send queries to other servers"),
@@ -106,9 +79,10 @@ def counting_server():
      "elsewhere)"),
     ("LOAD <{url}>", "updates (INSERT, DELETE, DROP, LOAD, ...) are not allowed"),
 ])
-def test_service_from_and_load_through_the_api_and_cli_make_no_request(counting_server, template, message,
+def test_service_from_and_load_through_the_api_and_cli_make_no_request(bystander, template, message,  # noqa: F811
                                                                        run_cli, ingested_store):
-    url, hits = counting_server
+    base, connections = bystander  # a local server that counts every connection made to it
+    url = base + "/"
     query, message = template.format(url=url), message.format(url=url)
     kg = KnowledgeGraph.open(ingested_store.path, read_only=True)
     try:
@@ -120,7 +94,7 @@ def test_service_from_and_load_through_the_api_and_cli_make_no_request(counting_
         kg.close()
     result = run_cli("query", query, "--store", ingested_store.path)
     assert result.code == 1 and result.err.startswith(f"error: {message}") and len(result.err.splitlines()) == 1
-    assert hits == []
+    assert connections == []
 
 
 def test_from_a_graph_of_the_store_still_works_through_the_api(ingested_store):
